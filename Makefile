@@ -1,0 +1,120 @@
+# kato-live: a pipeline of small C tools.  See README.md.
+#
+#   make            build every tool in cmd/ into bin/
+#   make asan       the same with AddressSanitizer + UBSan, into build/asan/bin/
+#   make test       unit tests and bats suite, plain build then sanitizer build
+#   make bench      benchmarks (figures go in README.md)
+#   make demo       the live dashboard on a simulated KATO
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/kato-live
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-missing-field-initializers \
+           -Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs libcurl libcjson 2>/dev/null || echo -lcurl -lcjson) -lm
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+TOOLS   := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_HDR := $(wildcard common/*.h)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNITS   := $(notdir $(UNIT_SRC:.c=))
+
+BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
+ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
+
+.PHONY: all asan test test-plain test-asan bench demo install uninstall clean deps check-syntax
+.DELETE_ON_ERROR:
+
+all: $(BIN)
+
+asan: $(ASAN_BIN)
+
+# --- plain build ---------------------------------------------------------
+build/obj/%.o: common/%.c $(COMMON_HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+build/libcommon.a: $(patsubst common/%.c,build/obj/%.o,$(COMMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+# --- sanitizer build ------------------------------------------------------
+build/asan/obj/%.o: common/%.c $(COMMON_HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SANFLAGS) -c -o $@ $<
+
+build/asan/libcommon.a: $(patsubst common/%.c,build/asan/obj/%.o,$(COMMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/asan/bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/asan/libcommon.a Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) -O1 -g $(SANFLAGS) -o $@ $(filter %.c,$^) build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+build/asan/unit/%: tests/unit/%.c tests/unit/unit.h build/asan/libcommon.a Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) -O1 -g $(SANFLAGS) -o $@ $< build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+# --- tests ----------------------------------------------------------------
+# TAP from both runs goes to stdout; tests/run-suite counts it.
+test: all asan
+	@tests/run-suite
+
+test-plain: all
+	@KL_SUITES=plain tests/run-suite
+
+test-asan: asan
+	@KL_SUITES=asan tests/run-suite
+
+bench: all
+	@tests/bench/run
+
+demo: all
+	scripts/kato-live --demo
+
+deps:
+	scripts/install-deps
+
+# --- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(SHAREDIR)/web $(DESTDIR)$(SYSCONFDIR)/kato-live
+	install -m 755 $(addprefix bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	install -m 755 scripts/kato-live $(DESTDIR)$(BINDIR)/kato-live
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	-install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
+	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/
+	@if [ -d etc/cgi ]; then install -d $(DESTDIR)$(SHAREDIR)/cgi && cp -R etc/cgi/. $(DESTDIR)$(SHAREDIR)/cgi/; fi
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env ]; then \
+	    install -m 644 etc/kato-live.env $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env; fi
+	@if ls etc/*.service >/dev/null 2>&1; then install -d $(DESTDIR)$(UNITDIR) && \
+	    install -m 644 etc/*.service $(DESTDIR)$(UNITDIR)/; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS) kato-live)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf bin build

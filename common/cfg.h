@@ -1,0 +1,41 @@
+/* cfg.h - settings from an env file and the environment.
+ *
+ * Precedence, lowest first: the tool's default, the env file, the process
+ * environment, then command-line options (which the tool applies after
+ * asking here).  The env file is the one named by $KATO_LIVE_ENV_FILE
+ * (etc/kato-live.env in a checkout, /etc/kato-live/kato-live.env when
+ * installed); it holds KEY=VALUE lines as systemd's EnvironmentFile= reads
+ * them: '#' comments, blank lines, optional "export ", optional single or
+ * double quotes around the value.
+ */
+#ifndef KL_CFG_H
+#define KL_CFG_H
+
+#define CFG_ERR_LEN 256
+
+/* Load the file named by $KATO_LIVE_ENV_FILE, if that is set.  Returns 0,
+ * or -1 with err filled ("path:line: why", or the open error). */
+int cfg_init(char err[CFG_ERR_LEN]);
+
+/* Load one env file (replacing what an earlier load set).  Returns 0, or
+ * -1 with err filled. */
+int cfg_load_file(const char *path, char err[CFG_ERR_LEN]);
+
+/* The value of key: the environment's if set, else the env file's, else
+ * NULL.  The string stays valid until the next load. */
+const char *cfg_get(const char *key);
+
+/* Boolean setting: true/false, yes/no, on/off, 1/0 (any case).  Unset:
+ * *out = def.  Returns 0, or -1 with err naming the key and the value. */
+int cfg_bool(const char *key, int def, int *out, char err[CFG_ERR_LEN]);
+
+/* Number setting, same rules.  Returns 0, or -1 with err. */
+int cfg_double(const char *key, double def, double *out, char err[CFG_ERR_LEN]);
+
+/* Parse a boolean word (as above).  Returns 0 or 1, or -1 if it is none. */
+int cfg_parse_bool(const char *s);
+
+/* Free what the env file loaded. */
+void cfg_free(void);
+
+#endif

@@ -1,0 +1,104 @@
+#include "collector.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "exitcode.h"
+#include "log.h"
+#include "ndj.h"
+#include "rec.h"
+#include "sig.h"
+
+void collector_init(collector *c, const char *source)
+{
+	memset(c, 0, sizeof *c);
+	c->source = source;
+	c->interval_ns = 3000000000LL;
+	c->sigfd = sig_setup();
+	if (c->sigfd < 0)
+		log_die(KL_EXIT_TEMP, "unable to set up signals: %s",
+		        strerror(errno));
+}
+
+int collector_emit(collector *c, cJSON *rec)
+{
+	if (!rec) {
+		log_warn("out of memory building a record");
+		return 0;
+	}
+	int r = ndj_write(stdout, rec);
+	cJSON_Delete(rec);
+	if (r < 0) {
+		if (errno != EPIPE)
+			log_warn("unable to write to stdout: %s", strerror(errno));
+		c->output_closed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* One sample, its record, its log lines.  Returns 0 ok, -1 failed,
+ * -2 stop. */
+static int sample_once(collector *c)
+{
+	cJSON *data = NULL;
+	char err[COLLECTOR_ERR_LEN] = "";
+	int r = c->sample(c, &data, err);
+	if (r == -2 || c->output_closed)
+		return -2;
+	if (r == 0) {
+		if (c->failures > 0 && !c->once)
+			log_info("%s: recovered after %u failed samples", c->source,
+			         c->failures);
+		c->failures = 0;
+		c->last_err[0] = '\0';
+		if (collector_emit(c, rec_ok(c->source, data)) < 0)
+			return -2;
+		return 0;
+	}
+	c->failures++;
+	if (!err[0])
+		snprintf(err, sizeof err, "sample failed");
+	if (c->once || strcmp(err, c->last_err) != 0)
+		log_warn("%s", err);
+	snprintf(c->last_err, sizeof c->last_err, "%s", err);
+	if (collector_emit(c, rec_fail(c->source, err)) < 0)
+		return -2;
+	return -1;
+}
+
+int collector_run(collector *c)
+{
+	if (c->once) {
+		int r = sample_once(c);
+		return r == 0 ? KL_EXIT_OK : KL_EXIT_NO;
+	}
+	tick_t t;
+	tick_init_aligned(&t, c->interval_ns);
+	int64_t cap = 30000000000LL / c->interval_ns;
+	if (cap > 10)
+		cap = 10;
+	if (cap < 1)
+		cap = 1;
+	/* The first sample is taken at once, the next ones on the ticks. */
+	for (;;) {
+		int r = sample_once(c);
+		if (r == -2)
+			return KL_EXIT_OK;
+		if (r == -1) {
+			/* Back off by skipping ticks, which keeps the alignment. */
+			int64_t skip = 1;
+			for (unsigned i = 1; i < c->failures && skip < cap; i++)
+				skip *= 2;
+			if (skip > cap)
+				skip = cap;
+			t.k += (uint64_t)(skip - 1);
+		}
+		do {
+			if (sig_sleep_ms(c->sigfd, tick_timeout_ms(&t)) != 0)
+				return KL_EXIT_OK;
+		} while (!tick_take(&t));
+	}
+}
