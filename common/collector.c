@@ -46,8 +46,10 @@ static int sample_once(collector *c)
 	cJSON *data = NULL;
 	char err[COLLECTOR_ERR_LEN] = "";
 	int r = c->sample(c, &data, err);
-	if (r == -2 || c->output_closed)
+	if (r == -2 || c->output_closed) {
+		cJSON_Delete(data);
 		return -2;
+	}
 	if (r == 0) {
 		if (c->failures > 0 && !c->once)
 			log_info("%s: recovered after %u failed samples", c->source,
@@ -64,7 +66,12 @@ static int sample_once(collector *c)
 	if (c->once || strcmp(err, c->last_err) != 0)
 		log_warn("%s", err);
 	snprintf(c->last_err, sizeof c->last_err, "%s", err);
-	if (collector_emit(c, rec_fail(c->source, err)) < 0)
+	cJSON *rec = rec_fail(c->source, err);
+	if (rec && data)
+		cJSON_AddItemToObject(rec, "data", data); /* what was known */
+	else
+		cJSON_Delete(data);
+	if (collector_emit(c, rec) < 0)
 		return -2;
 	return -1;
 }

@@ -26,7 +26,9 @@
 typedef struct collector collector;
 
 /* Take one sample.  On success return 0 and set *data (a new object the
- * loop takes).  On failure return -1 with err filled.  Return -2 if a
+ * loop takes).  On failure return -1 with err filled; it may also set
+ * *data to what was known despite the failure, which the loop puts in the
+ * ok:false record as "data" (and frees otherwise).  Return -2 if a
  * stop signal interrupted the sample.  It may write extra records (events)
  * with collector_emit. */
 typedef int (*collector_sample_fn)(collector *c, cJSON **data,
