@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+// Browser tests for the dashboard in web/: Debian's chromium, headless,
+// driven by playwright-core (never a downloaded browser).
+//
+//   node tests/browser/dashboard.mjs CASE
+//
+// The page must already be served, with its WebSocket and HTTP fallback,
+// by a running pipeline on a simulated KATO; tests/web.bats starts one.
+// Environment:
+//   KL_URL            the page, e.g. http://127.0.0.1:8080/
+//   KATO_SIM_CONTROL  the simulator's control port (scripts/kato-simctl -p)
+//   KL_ARTIFACTS      where screenshots go (default build/test-artifacts)
+//   KL_TICK_MS        the pipeline's tick (default 3000)
+//   KL_CHROMIUM       the browser (default /usr/bin/chromium)
+//
+// CASE is one of the names in CASES below.  Exit 0 when the case passes,
+// 1 when it fails (the reason on stderr), 100 on usage errors.
+
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const top = path.resolve(here, '../..');
+const URL_ = process.env.KL_URL;
+const CONTROL = process.env.KATO_SIM_CONTROL;
+const ARTIFACTS = process.env.KL_ARTIFACTS || path.join(top, 'build/test-artifacts');
+const TICK = Number(process.env.KL_TICK_MS || 3000);
+const CHROMIUM = process.env.KL_CHROMIUM || '/usr/bin/chromium';
+// The machine is shared and slow at times: "within one tick" gets slack.
+const SLACK = 8000;
+
+function die(msg, code = 1) {
+	process.stderr.write(`dashboard: ${msg}\n`);
+	process.exit(code);
+}
+
+function simctl(...args) {
+	const out = execFileSync('python3', [path.join(top, 'scripts/kato-simctl'), '-p', CONTROL, ...args],
+		{ encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+	return JSON.parse(out);
+}
+
+function check(cond, what) {
+	if (!cond) throw new Error(what);
+}
+
+// Wait until fn() (run in node) returns a truthy value; fail with what.
+async function until(ms, what, fn) {
+	const end = Date.now() + ms;
+	let last;
+	for (;;) {
+		try {
+			last = await fn();
+			if (last) return last;
+		} catch (e) {
+			last = e.message;
+		}
+		if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}` + (last ? ` (last: ${last})` : ''));
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
+const text = (page, sel) => page.locator(sel).first().textContent({ timeout: 2000 }).then((t) => (t || '').trim());
+
+// One browser per case, with a fresh profile, removed afterwards.
+async function withBrowser(opts, fn) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-chromium-'));
+	const ctx = await chromium.launchPersistentContext(dir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		viewport: { width: 1280, height: 800 },
+		colorScheme: opts.colorScheme || 'light',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+			'--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+	});
+	const page = ctx.pages()[0] || await ctx.newPage();
+	const problems = [];
+	page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+	page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+	page.on('requestfailed', (r) => {
+		const f = r.failure();
+		// an aborted poll (the WebSocket came back) is expected, nothing else is
+		if (!(f && /ERR_ABORTED/.test(f.errorText))) problems.push(`request failed: ${r.url()}: ${f && f.errorText}`);
+	});
+	try {
+		await fn(page, problems);
+	} finally {
+		await ctx.close().catch(() => {});
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+const httpCalls = (page) => {
+	const calls = [];
+	page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/v1/')) calls.push({ at: Date.now(), url: r.url() }); });
+	return calls;
+};
+
+async function waitLive(page) {
+	await until(TICK + SLACK, 'the connection indicator to say live',
+		async () => (await page.getAttribute('#conn', 'data-state')) === 'live');
+}
+
+async function shot(page, name, width, height) {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	await page.setViewportSize({ width, height });
+	await page.waitForTimeout(300);
+	const file = path.join(ARTIFACTS, `dashboard-${name}.png`);
+	await page.screenshot({ path: file, fullPage: width < 600 });
+	return file;
+}
+
+const num = (s) => Number(String(s).replace(/[^0-9.\-]/g, ''));
+
+const CASES = {
+	// KATO metrics, container rows and session counts within one tick of
+	// loading; they follow the simulator; screenshots at both widths.
+	async live() {
+		simctl('metrics', 'reset');
+		simctl('health', 'healthy');
+		await withBrowser({}, async (page, problems) => {
+			const calls = httpCalls(page);
+			const t0 = Date.now();
+			await page.goto(URL_);
+			await until(TICK + SLACK, 'KATO metrics, container rows and session counts', async () =>
+				(await text(page, '#kato-rps')) !== '—' &&
+				(await text(page, '#kato-status')) === 'healthy' &&
+				await page.locator('#containers-body tr').count() > 0 &&
+				(await text(page, '#sessions-active')) !== '—');
+			const loadMs = Date.now() - t0;
+			await waitLive(page);
+
+			simctl('metrics', 'requests_per_second=432.1', 'cpu_percent=61.5', 'error_rate=0.0123');
+			const before = num(await text(page, '#sessions-active'));
+			simctl('sessions', 'create', '2');
+			await until(2 * TICK + SLACK, 'the simulator\'s new values on the page', async () =>
+				(await text(page, '#kato-rps')) === '432' &&
+				(await text(page, '#res-cpu .meter-value')) === '61.5 %' &&
+				(await text(page, '#kato-errors')) === '1.23 %' &&
+				num(await text(page, '#sessions-active')) === before + 2);
+			check(calls.length === 0, `HTTP fallback polled while the WebSocket was up: ${calls.map((c) => c.url).join(', ')}`);
+			const age = await text(page, '#conn-age');
+			check(/newest data \d+ s ago/.test(age), `connection indicator shows the data's age: "${age}"`);
+			// a container row has every column, in units for people
+			const row = page.locator('#containers-body tr').first();
+			const mem = (await row.locator('.c-mem').textContent()).trim();
+			check(/(B|KB|MB|GB) \/ .*(B|KB|MB|GB|—)/.test(mem), `container memory in units: "${mem}"`);
+			check(await row.locator('.c-spark svg').count() === 1, 'container row has a sparkline');
+
+			await shot(page, '1280x800', 1280, 800);
+			await shot(page, '375', 375, 800);
+			check(problems.length === 0, problems.join('\n'));
+			process.stdout.write(`# page showed live data ${loadMs} ms after loading\n`);
+		});
+		// the dark theme, for the eye
+		await withBrowser({ colorScheme: 'dark' }, async (page, problems) => {
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(TICK + SLACK, 'containers', async () => await page.locator('#containers-body tr').count() > 0);
+			await shot(page, '1280x800-dark', 1280, 800);
+			await shot(page, '375-dark', 375, 800);
+			check(problems.length === 0, problems.join('\n'));
+		});
+		simctl('metrics', 'reset');
+	},
+
+	// An alert raised in the pipeline appears; when it clears it is listed
+	// as resolved, with its time.
+	async alerts() {
+		simctl('health', 'healthy');
+		await withBrowser({}, async (page, problems) => {
+			await page.goto(URL_);
+			await waitLive(page);
+			simctl('health', 'degraded');
+			await until(3 * TICK + SLACK, 'a kato_unhealthy alert firing', async () =>
+				await page.locator('#alerts-firing li[data-type="kato_unhealthy"]').count() === 1);
+			const t = await text(page, '#alerts-firing li');
+			check(/since \d\d:\d\d:\d\d/.test(t), `firing alert has its time: "${t}"`);
+			check((await text(page, '#kato-status')) === 'degraded', 'KATO status shows degraded');
+			check(/1 firing/.test(await text(page, '#alerts-count')), 'alert count badge');
+			simctl('health', 'healthy');
+			await until(3 * TICK + SLACK, 'the alert to resolve', async () =>
+				await page.locator('#alerts-firing li').count() === 0 &&
+				await page.locator('#alerts-resolved li[data-type="kato_unhealthy"]').count() >= 1);
+			const r = await text(page, '#alerts-resolved li');
+			check(/resolved \d\d:\d\d:\d\d/.test(r), `resolved alert has its time: "${r}"`);
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
+	// A session created in the simulator appears in the event log.
+	async sessions() {
+		await withBrowser({}, async (page, problems) => {
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(TICK + SLACK, 'session counts', async () => (await text(page, '#sessions-active')) !== '—');
+			const n = simctl('sessions', 'create', '1').sessions;
+			await until(3 * TICK + SLACK, 'a session_created event in the log', async () =>
+				await page.locator('#session-log li[data-type="session_created"]').count() >= 1);
+			const t = await text(page, '#session-log li');
+			check(/\d\d:\d\d:\d\d\s*created/.test(t) && /now \d+ active/.test(t), `event log entry: "${t}" (simulator: ${JSON.stringify(n)})`);
+			simctl('sessions', 'delete', '1');
+			await until(3 * TICK + SLACK, 'a session_destroyed event in the log', async () =>
+				await page.locator('#session-log li[data-type="session_destroyed"]').count() >= 1);
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
+	// With the WebSocket endpoint gone the page polls the HTTP fallback and
+	// keeps showing fresh data; when it returns, polling stops.
+	async fallback() {
+		simctl('metrics', 'reset');
+		await withBrowser({}, async (page, problems) => {
+			const calls = httpCalls(page);
+			let down = false;
+			const open = new Set();
+			await page.routeWebSocket(/\/ws$/, (ws) => {
+				if (down) { ws.close({ code: 1011, reason: 'endpoint stopped by the test' }); return; }
+				ws.connectToServer();
+				open.add(ws);
+			});
+			await page.goto(URL_);
+			await waitLive(page);
+			await page.waitForTimeout(1000);
+			check(calls.length === 0, 'no HTTP polling while the WebSocket is up');
+
+			down = true;
+			for (const ws of open) await ws.close({ code: 1006, reason: 'endpoint stopped by the test' }).catch(() => {});
+			open.clear();
+			await until(SLACK, 'the page to switch to the HTTP fallback', async () =>
+				(await page.getAttribute('#conn', 'data-state')) === 'fallback');
+			check(/Fallback over HTTP/.test(await text(page, '#conn-text')), 'indicator says fallback over HTTP');
+			simctl('metrics', 'requests_per_second=77.7');
+			await until(5000 + TICK + SLACK, 'fresh data over HTTP', async () => (await text(page, '#kato-rps')) === '77.7');
+			const polls = calls.length;
+			check(polls >= 4, `HTTP fallback requests made: ${polls}`);
+			await page.waitForTimeout(5500);
+			check(calls.length > polls, 'the page keeps polling every 5 s while the WebSocket is down');
+			const age = await text(page, '#conn-age');
+			const secs = Number((/newest data (\d+) s ago/.exec(age) || [])[1]);
+			check(secs <= 6, `data stays fresh over HTTP: "${age}"`);
+
+			down = false;
+			await until(30000 + SLACK, 'the page to go back to the WebSocket', async () =>
+				(await page.getAttribute('#conn', 'data-state')) === 'live');
+			await page.waitForTimeout(1500);   /* a poll already in flight may finish */
+			const after = calls.length;
+			await page.waitForTimeout(11000);  /* two poll periods */
+			check(calls.length === after, `HTTP polling stopped once the WebSocket was back (${calls.length - after} more requests)`);
+			simctl('metrics', 'requests_per_second=88.8');
+			await until(2 * TICK + SLACK, 'live data over the WebSocket again', async () => (await text(page, '#kato-rps')) === '88.8');
+			// the WebSocket closing may be logged by the browser; nothing else may
+			const other = problems.filter((p) => !/WebSocket/.test(p));
+			check(other.length === 0, other.join('\n'));
+		});
+		simctl('metrics', 'reset');
+	},
+
+	// The page subscribes to the topics of the panels it shows, and pings.
+	async subscribe() {
+		await withBrowser({}, async (page, problems) => {
+			const sent = [], got = [];
+			await page.routeWebSocket(/\/ws$/, (ws) => {
+				const server = ws.connectToServer();
+				ws.onMessage((m) => { sent.push(m); server.send(m); });
+				server.onMessage((m) => { got.push(m); ws.send(m); });
+			});
+			const u = new URL(URL_);
+			u.searchParams.set('panels', 'metrics,alerts');
+			u.searchParams.set('ping', '1');
+			await page.goto(u.toString());
+			await waitLive(page);
+			await until(SLACK, 'a subscribe message', async () => sent.some((m) => /"subscribe"/.test(m)));
+			const sub = JSON.parse(sent.find((m) => /"subscribe"/.test(m)));
+			check(JSON.stringify(sub.subscriptions.slice().sort()) === '["metrics","system_alerts"]',
+				`subscribed to ${JSON.stringify(sub.subscriptions)}`);
+			check(await page.locator('#panel-containers').isHidden(), 'containers panel hidden');
+			await until(SLACK, 'a ping and its heartbeat', async () =>
+				sent.some((m) => /"ping"/.test(m)) && got.some((m) => /"heartbeat"/.test(m)));
+			await until(SLACK, 'a subscribed reply', async () => got.some((m) => /"subscribed"/.test(m)));
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+};
+
+const name = process.argv[2];
+if (!name || !CASES[name]) die(`usage: dashboard.mjs ${Object.keys(CASES).join('|')}`, 100);
+if (!URL_ || !CONTROL) die('KL_URL and KATO_SIM_CONTROL must be set', 100);
+try {
+	await CASES[name]();
+	process.stdout.write(`# ${name}: ok\n`);
+} catch (e) {
+	die(`${name}: ${e.message}`);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bats
+# The dashboard page (web/) in Debian's chromium, headless, driven by
+# playwright-core: tests/browser/dashboard.mjs holds the browser side of
+# each case.  Screenshots go to build/test-artifacts/dashboard-*.png.
+
+load lib/common
+load lib/katosim
+load lib/web
+
+setup() { start_dashboard; }
+teardown() { stop_spawned; }
+
+@test "page shows live KATO metrics, containers and sessions within a tick, and follows the simulator" {
+	run browser_case live
+	assert_success
+}
+
+@test "an alert raised in the pipeline appears, then shows as resolved" {
+	run browser_case alerts
+	assert_success
+}
+
+@test "a session created in the simulator appears in the event log" {
+	run browser_case sessions
+	assert_success
+}
+
+@test "WebSocket down: HTTP fallback keeps data fresh; back up: polling stops" {
+	run browser_case fallback
+	assert_success
+}
+
+@test "page subscribes to the topics of the panels it shows, and pings" {
+	run browser_case subscribe
+	assert_success
+}
