@@ -34,3 +34,13 @@ teardown() { stop_spawned; }
 	run browser_case subscribe
 	assert_success
 }
+
+@test "KATO down: the panel says so with the error text, and recovers" {
+	run browser_case failing
+	assert_success
+}
+
+@test "unmeasured values show as —, never 0; stale and failing sections say why" {
+	run browser_case nulls
+	assert_success
+}

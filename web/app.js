@@ -290,7 +290,6 @@ function staleText(panel, err, info) {
 	const s = info && info.source;
 	if (s && s.error && !err) t += ': ' + s.error;
 	if (s && isNum(s.age_ms)) t += ` (last sample ${fmtAgo(s.age_ms)})`;
-	if (freshAt[panel]) t += ' — showing values received ' + fmtAgo(Date.now() - freshAt[panel]);
 	return t;
 }
 
@@ -382,8 +381,7 @@ function renderKato(metrics, health, info) {
 	if (mOk) {
 		katoRps.push(now, num(metrics, 'rates.requests_per_second'));
 		lastKato = { m: metrics, h: hOk ? health : (lastKato ? lastKato.h : null) };
-		freshAt.metrics = now;
-		panelAge('metrics');
+		if (!info.stale) { freshAt.metrics = now; panelAge('metrics'); }
 	} else if (hOk && lastKato) {
 		lastKato.h = health;
 	} else if (hOk && !lastKato) {
@@ -515,8 +513,7 @@ function renderContainers(sec, info) {
 		const tm = num(a, 'total_memory_mb'), tl = num(a, 'total_memory_limit_mb');
 		if (tm !== null) parts.push('memory ' + fmtBytes(tm * 1048576) + (tl !== null ? ' of ' + fmtBytes(tl * 1048576) : ''));
 		setText('containers-summary', parts.join(' · '));
-		freshAt.containers = now;
-		panelAge('containers');
+		if (!info.stale) { freshAt.containers = now; panelAge('containers'); }
 	}
 	let note = null, level = 'warn';
 	if (err) { note = 'Container stats unavailable: ' + err; level = 'bad';
@@ -536,8 +533,7 @@ function renderSessions(sec, info) {
 		const total = num(sec, 'total_count');
 		setText('sessions-active', fmtCount(active), active === null ? 'not reported' : '');
 		setText('sessions-total', fmtCount(total), total === null ? 'KATO does not report a total' : '');
-		freshAt.sessions = now;
-		panelAge('sessions');
+		if (!info.stale) { freshAt.sessions = now; panelAge('sessions'); }
 	}
 	let note = null, level = 'warn';
 	if (err) { note = 'Session counts unavailable: ' + err; level = 'bad';

@@ -260,6 +260,76 @@ const CASES = {
 		simctl('metrics', 'reset');
 	},
 
+	// KATO failing: the panel says so with the error text; it comes back.
+	async failing() {
+		simctl('mode', 'normal');
+		await withBrowser({}, async (page, problems) => {
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(TICK + SLACK, 'KATO metrics', async () => (await text(page, '#kato-rps')) !== '—');
+			simctl('mode', 'down');
+			const note = await until(4 * TICK + SLACK, 'the KATO panel to say it is failing', async () => {
+				if (!await page.locator('#kato-notice').isVisible()) return null;
+				const t = await text(page, '#kato-notice');
+				return /refused|unreachable|stale|unavailable/i.test(t) ? t : null;
+			});
+			check(/refused|connect/i.test(note), `the notice carries the error text: "${note}"`);
+			check((await text(page, '#kato-rps')) !== '0', 'no zero in place of an unknown value');
+			simctl('mode', 'normal');
+			await until(4 * TICK + SLACK, 'the notice to clear', async () => !await page.locator('#kato-notice').isVisible());
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
+	// What the server could not measure is "—", never 0; stale and failing
+	// sections say so with the server's words.  (Frames from a mock socket.)
+	async nulls() {
+		await withBrowser({}, async (page, problems) => {
+			const ts = new Date().toISOString();
+			await page.routeWebSocket(/\/ws$/, (ws) => {
+				ws.send(JSON.stringify({ type: 'connected', timestamp: ts, interval_ms: 3000,
+					topics: ['metrics', 'containers', 'sessions', 'session_events', 'system_alerts'] }));
+				ws.send(JSON.stringify({
+					type: 'realtime_update', timestamp: ts, interval_ms: 3000,
+					data: {
+						metrics: { timestamp: Date.now() / 1000, sessions: null, performance: { error_rate: null, total_requests: null },
+							resources: { cpu_percent: null, memory_percent: 40, disk_percent: null },
+							rates: { requests_per_second: null }, uptime_seconds: 7322, active_sessions: null, error: null },
+						health: { status: 'degraded', issues: ['High error rate detected'] },
+						containers: { containers: [{ name: 'kato-redis', status: 'running', cpu: null,
+							memory: { usage_bytes: null, limit_bytes: null, usage_percent: null },
+							network: { rx_bytes: null, tx_bytes: 2048 }, block_io: { read_bytes: null, write_bytes: null } }],
+							aggregated: { container_count: 1, total_cpu_percent: null } },
+						sessions: { error: 'GET http://kato:8000/sessions/count: HTTP 500: Internal Server Error' },
+					},
+					stale: ['docker-stats'],
+					sources: { 'docker-stats': { ok: false, ts, age_ms: 12000, error: 'docker: connect /var/run/docker.sock: No such file' } },
+				}));
+			});
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(SLACK, 'the container row', async () => await page.locator('#containers-body tr').count() === 1);
+			const row = page.locator('#containers-body tr').first();
+			check((await row.locator('.c-cpu').textContent()).trim() === '—', 'null CPU shows —');
+			check((await row.locator('.c-mem .c-main').textContent()).trim() === '— / —', 'null memory shows —');
+			check((await row.locator('.c-net').textContent()).trim() === '— / 2.0 KB', 'null rx shows —, tx in KB');
+			check((await text(page, '#kato-rps')) === '—', 'null requests/s shows —');
+			check((await text(page, '#kato-errors')) === '—', 'null error rate shows —');
+			check((await text(page, '#res-cpu .meter-value')) === '—', 'null CPU meter shows —');
+			check((await text(page, '#res-mem .meter-value')) === '40.0 %', 'memory meter');
+			check((await text(page, '#kato-uptime')) === '2 h 2 min', 'uptime for people');
+			check((await text(page, '#kato-status')) === 'degraded', 'health status');
+			check(/High error rate/.test(await text(page, '#kato-issues')), 'health issues listed');
+			const cn = await text(page, '#containers-notice');
+			check(/docker-stats/.test(cn) && /No such file/.test(cn) && /12 s ago/.test(cn), `stale containers notice: "${cn}"`);
+			const sn = await text(page, '#sessions-notice');
+			check(/HTTP 500: Internal Server Error/.test(sn), `failing sessions notice: "${sn}"`);
+			check((await text(page, '#sessions-active')) === '—', 'no session count invented');
+			await shot(page, 'nulls-1280x800', 1280, 800);
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
 	// The page subscribes to the topics of the panels it shows, and pings.
 	async subscribe() {
 		await withBrowser({}, async (page, problems) => {
