@@ -184,6 +184,9 @@ class Series {
 		const cut = t - CFG.historyMs;
 		while (this.pts.length && this.pts[0][0] < cut) this.pts.shift();
 	}
+	last() {
+		return this.pts.length ? this.pts[this.pts.length - 1][1] : null;
+	}
 	max() {
 		let m = null;
 		for (const p of this.pts) if (p[1] !== null && (m === null || p[1] > m)) m = p[1];
@@ -193,27 +196,47 @@ class Series {
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 
+/* Sparklines scale to their own peak (with headroom), never below floor. */
+function scaleTop(peak, floor) {
+	return peak === null ? floor : Math.max(peak * 1.15, floor);
+}
+
+function containerSpark(name, tr) {
+	const h = containerHist.get(name);
+	const sp = tr.querySelector('.c-spark .spark');
+	if (!h || !sp) return;
+	const cpu = h.cpu.last(), mem = h.mem.last(), cmax = h.cpu.max(), mmax = h.mem.max();
+	drawSpark(sp, [
+		{ series: h.mem, max: scaleTop(mmax, 5), cls: 's-mem' },
+		{ series: h.cpu, max: scaleTop(cmax, 5), cls: 's-cpu' },
+	], `${name}, last 10 minutes: CPU ${fmtPct(cpu)} now` + (cmax !== null ? `, peak ${fmtPct(cmax)}` : '') +
+	   `; memory ${fmtPct(mem)} now` + (mmax !== null ? `, peak ${fmtPct(mmax)}` : ''));
+	sp.title = sp.firstElementChild ? sp.firstElementChild.getAttribute('aria-label') : '';
+}
+
 /*
  * Draw lines into holder (a span): lines = [{series, max, cls}].  The x axis
  * is the last 10 minutes ending now, so the line fills in from the right
  * while the page stays open.
  */
 function drawSpark(holder, lines, label) {
-	const W = 120, H = 28, pad = 2;
+	/* drawn at the holder's pixel size, so dots stay round at any width */
+	const box = holder.getBoundingClientRect();
+	const W = Math.max(40, Math.round(box.width) || 120), H = Math.max(16, Math.round(box.height) || 28), pad = 3;
 	const now = Date.now(), t0 = now - CFG.historyMs;
 	let svg = holder.firstElementChild;
 	if (!svg) {
 		svg = document.createElementNS(SVGNS, 'svg');
-		svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-		svg.setAttribute('preserveAspectRatio', 'none');
 		svg.setAttribute('role', 'img');
-		const base = document.createElementNS(SVGNS, 'line');
-		base.setAttribute('class', 'spark-base');
-		base.setAttribute('x1', 0); base.setAttribute('x2', W);
-		base.setAttribute('y1', H - 0.5); base.setAttribute('y2', H - 0.5);
-		svg.appendChild(base);
+		const bg = document.createElementNS(SVGNS, 'rect');
+		bg.setAttribute('class', 'spark-bg');
+		bg.setAttribute('rx', '3');
+		svg.appendChild(bg);
 		holder.appendChild(svg);
 	}
+	svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+	const bg = svg.firstChild;
+	bg.setAttribute('width', W); bg.setAttribute('height', H);
 	svg.setAttribute('aria-label', label);
 	while (svg.childNodes.length > 1) svg.removeChild(svg.lastChild);
 	for (const ln of lines) {
@@ -221,7 +244,7 @@ function drawSpark(holder, lines, label) {
 		let d = '', pen = false, last = null;
 		for (const [t, v] of ln.series.pts) {
 			if (v === null) { pen = false; continue; }
-			const x = Math.max(0, (t - t0) / CFG.historyMs * W);
+			const x = Math.min(W - pad, Math.max(0, (t - t0) / CFG.historyMs * (W - pad)));
 			const y = H - pad - Math.min(1, Math.max(0, v / top)) * (H - 2 * pad);
 			d += (pen ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
 			pen = true;
@@ -236,7 +259,7 @@ function drawSpark(holder, lines, label) {
 			const c = document.createElementNS(SVGNS, 'circle');
 			c.setAttribute('cx', last[0].toFixed(1));
 			c.setAttribute('cy', last[1].toFixed(1));
-			c.setAttribute('r', '1.6');
+			c.setAttribute('r', '2');
 			c.setAttribute('class', 'spark-dot ' + ln.cls);
 			svg.appendChild(c);
 		}
@@ -388,7 +411,7 @@ function renderKato(metrics, health, info) {
 		lastKato = { m: null, h: health };
 	}
 	const r = katoRps.max();
-	drawSpark($('kato-spark'), [{ series: katoRps, max: r === null ? 1 : Math.max(r * 1.15, 1), cls: 's-rps' }],
+	drawSpark($('kato-spark'), [{ series: katoRps, max: scaleTop(r, 1), cls: 's-rps' }],
 		'Requests per second over the last 10 minutes' + (r === null ? '' : ', peak ' + fmtRate(r)));
 
 	let note = null;
@@ -493,12 +516,7 @@ function renderContainers(sec, info) {
 				pair(fmtBytes(bytesOf(c, 'network.rx_bytes', 'network.rx_mb')), fmtBytes(bytesOf(c, 'network.tx_bytes', 'network.tx_mb')));
 			tr.querySelector('.c-blk .c-main').textContent =
 				pair(fmtBytes(bytesOf(c, 'block_io.read_bytes', 'block_io.read_mb')), fmtBytes(bytesOf(c, 'block_io.write_bytes', 'block_io.write_mb')));
-			const cmax = h.cpu.max();
-			drawSpark(tr.querySelector('.c-spark .spark'), [
-				{ series: h.mem, max: 100, cls: 's-mem' },
-				{ series: h.cpu, max: Math.max(100, cmax || 0), cls: 's-cpu' },
-			], `${name}, last 10 minutes: CPU ${fmtPct(cpu)} now` + (cmax !== null ? `, peak ${fmtPct(cmax)}` : '') +
-			   `; memory ${fmtPct(memPct)} now`);
+			containerSpark(name, tr);
 		}
 		for (const [name, tr] of containerRows) {
 			if (!seen.has(name)) { tr.remove(); containerRows.delete(name); containerHist.delete(name); }
@@ -999,19 +1017,12 @@ function start() {
 	renderAlerts();
 	setNotices();
 	setInterval(() => { refreshAgos(); renderConn(); watchdog(); }, 1000);
-	/* keep sparklines moving left even when no new point arrives */
-	setInterval(() => {
-		for (const [name, tr] of containerRows) {
-			const h = containerHist.get(name);
-			const sp = tr.querySelector('.c-spark .spark');
-			if (h && sp && sp.firstElementChild) {
-				const cmax = h.cpu.max();
-				drawSpark(sp, [{ series: h.mem, max: 100, cls: 's-mem' },
-				               { series: h.cpu, max: Math.max(100, cmax || 0), cls: 's-cpu' }],
-				          sp.firstElementChild.getAttribute('aria-label'));
-			}
-		}
-	}, 15000);
+	/* keep sparklines moving left even when no new point arrives, and
+	 * redraw them at their new size when the window changes */
+	const redraw = () => { for (const [name, tr] of containerRows) containerSpark(name, tr); };
+	setInterval(redraw, 15000);
+	let rt = null;
+	window.addEventListener('resize', () => { clearTimeout(rt); rt = setTimeout(redraw, 150); });
 	connect();
 	renderConn();
 }
