@@ -693,7 +693,9 @@ function applyFrame(frame) {
 	const stale = new Set(Array.isArray(frame.stale) ? frame.stale : []);
 	const sources = frame.sources && typeof frame.sources === 'object' ? frame.sources : {};
 	const info = (p) => ({ stale: stale.has(SOURCE_OF[p]), source: sources[SOURCE_OF[p]] });
-	newestAt = Date.now();
+	/* "newest data" counts sections that came with data, neither failing nor stale */
+	const fresh = (sec, p) => sec !== undefined && !sectionError(sec) && !stale.has(SOURCE_OF[p]);
+	if (fresh(d.metrics, 'metrics') || fresh(d.containers, 'containers') || fresh(d.sessions, 'sessions')) newestAt = Date.now();
 	if (shown.has('metrics') && ('metrics' in d || 'health' in d)) renderKato(d.metrics, d.health, info('metrics'));
 	if (shown.has('containers') && 'containers' in d) renderContainers(d.containers, info('containers'));
 	if (shown.has('sessions') && 'sessions' in d) renderSessions(d.sessions, info('sessions'));
@@ -974,11 +976,7 @@ function setNotices() {
 	if (shown.has('alerts')) {
 		panelNotice('alerts', polling ? 'Alerts arrive over the WebSocket only: none can arrive until it reconnects.' : null, 'info');
 	}
-	if (shown.has('sessions')) {
-		const n = $('session-log-empty');
-		n.textContent = polling ? 'Session events arrive over the WebSocket only: paused until it reconnects.'
-			: 'No session events since this page opened.';
-	}
+	if (shown.has('sessions')) $('session-log-paused').hidden = !polling;
 }
 
 function renderConn() {

@@ -88,6 +88,9 @@ async function withBrowser(opts, fn) {
 	});
 	try {
 		await fn(page, problems);
+	} catch (e) {
+		if (problems.length) e.message += '\n  the page also reported:\n  ' + problems.join('\n  ');
+		throw e;
 	} finally {
 		await ctx.close().catch(() => {});
 		fs.rmSync(dir, { recursive: true, force: true });
@@ -243,6 +246,7 @@ const CASES = {
 			const age = await text(page, '#conn-age');
 			const secs = Number((/newest data (\d+) s ago/.exec(age) || [])[1]);
 			check(secs <= 6, `data stays fresh over HTTP: "${age}"`);
+			await shot(page, 'fallback-1280x800', 1280, 800);
 
 			down = false;
 			await until(30000 + SLACK, 'the page to go back to the WebSocket', async () =>
