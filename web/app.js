@@ -1,10 +1,10 @@
 /*
  * kato-live dashboard: plain JavaScript, served as is by websocketd.
  *
- * Data comes over one WebSocket at /ws on the page's own host (the client
- * protocol of kato-sub, man kato-live(7)).  While the WebSocket is down, and
- * only then, the page polls the HTTP fallback (/api/v1/..., served by
- * kato-snapshot as CGI) every 5 s.  Reconnects use exponential backoff with
+ * Data comes over one WebSocket at "ws" beside the page (/ws when served at
+ * the root; the client protocol of kato-sub, man kato-live(7)).  While the
+ * WebSocket is down, and only then, the page polls the HTTP fallback
+ * (api/v1/..., served by kato-snapshot as CGI) every 5 s.  Reconnects use exponential backoff with
  * jitter; a ping goes out every 30 s.  It subscribes to the topics of the
  * panels it shows (all of them, or those named in ?panels=a,b).
  *
@@ -27,7 +27,7 @@ function secondsParam(name, dflt, min) {
 }
 
 const CFG = {
-	wsPath: '/ws',
+	wsPath: 'ws',                               /* relative to the page */
 	pingMs: secondsParam('ping', 30000, 1),     /* ?ping=SECONDS */
 	pollMs: secondsParam('poll', 5000, 1),      /* ?poll=SECONDS */
 	backoffBaseMs: 1000,
@@ -717,7 +717,12 @@ let serverTopics = null;  /* topics the server says are in force */
 let serverError = null;
 
 function wsUrl() {
-	return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + CFG.wsPath;
+	/* relative to the page, so the dashboard also works under a path prefix */
+	const u = new URL(CFG.wsPath, location.href);
+	u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+	u.search = '';
+	u.hash = '';
+	return u.toString();
 }
 
 function connect() {
@@ -793,6 +798,7 @@ function onWsMessage(text) {
 	switch (msg.type) {
 	case 'connected':
 		if (isNum(msg.interval_ms) && msg.interval_ms > 0) intervalMs = msg.interval_ms;
+		renderFoot();
 		serverTopics = Array.isArray(msg.topics) ? msg.topics : null;
 		send({ type: 'subscribe', subscriptions: wantedTopics().filter((t) => !serverTopics || serverTopics.includes(t)) });
 		updateSupplement();
@@ -852,7 +858,7 @@ let pollError = null;
 async function fetchJson(path, signal) {
 	let r;
 	try {
-		r = await fetch(path, { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+		r = await fetch(path.replace(/^\//, ''), { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
 	} catch (e) {
 		throw new Error(e && e.name === 'AbortError' ? `GET ${path}: timed out` : `GET ${path}: ${e.message || 'network error'}`);
 	}
@@ -979,6 +985,11 @@ function setNotices() {
 	if (shown.has('sessions')) $('session-log-paused').hidden = !polling;
 }
 
+function renderFoot() {
+	setText('foot-text', `kato-live · updates every ${fmtRate(intervalMs / 1000)} s over the WebSocket; ` +
+		`HTTP fallback every ${Math.round(CFG.pollMs / 1000)} s while it is down`);
+}
+
 function renderConn() {
 	const c = $('conn');
 	let state, text;
@@ -1012,6 +1023,7 @@ function renderConn() {
 
 function start() {
 	setupPanels();
+	renderFoot();
 	renderAlerts();
 	setNotices();
 	setInterval(() => { refreshAgos(); renderConn(); watchdog(); }, 1000);
