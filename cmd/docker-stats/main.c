@@ -1,0 +1,583 @@
+/* docker-stats - container stats from the Docker Engine API.
+ *
+ *   {"source":"docker-stats","ts":ISO,"ok":true,
+ *    "data":{"containers":[{"id","name","status","cpu",
+ *                           "memory":{usage_bytes,limit_bytes,usage_mb,limit_mb,usage_percent},
+ *                           "network":{rx_bytes,tx_bytes,rx_mb,tx_mb},
+ *                           "block_io":{read_bytes,write_bytes,read_mb,write_mb},
+ *                           "timestamp"},...],
+ *            "aggregated":{total_cpu_percent,total_memory_mb,total_memory_limit_mb,
+ *                          total_memory_percent,container_count,running_count,timestamp},
+ *            "engine":"docker"|"podman"|"unknown","api_version":"1.41"}}
+ *
+ * Each sample lists the containers (GET /containers/json?all=1), keeps
+ * those whose name matches, and asks for every running one's stats at
+ * once (curl multi, one-shot where the API has it).  The API version
+ * comes from GET /_ping's Api-Version header and is asked again whenever
+ * the engine stops answering.  CPU% needs two samples: the tool keeps
+ * each container's previous counters (calc.h has the formulas).
+ */
+#include <getopt.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "calc.h"
+#include "cfg.h"
+#include "clock.h"
+#include "collector.h"
+#include "exitcode.h"
+#include "http.h"
+#include "js.h"
+#include "log.h"
+#include "sig.h"
+
+#define SOURCE "docker-stats"
+#define DEFAULT_HOST "unix:///var/run/docker.sock"
+#define DEFAULT_NAME "^kato(-.*)?$"
+#define MB (1024.0 * 1024.0)
+
+static const char usage_text[] =
+    "usage: docker-stats [--host ADDRESS] [--name REGEX | --all] [--interval SECONDS]\n"
+    "                    [--timeout SECONDS] [--once] [--once-gap SECONDS]\n"
+    "\n"
+    "Read container stats from the Docker Engine API (Docker or Podman); write\n"
+    "one JSON record per sample on stdout: every selected container and a total.\n"
+    "\n"
+    "  -H, --host ADDRESS     the engine: unix:///path or tcp://host:port (default\n"
+    "                         $DOCKER_HOST, else " DEFAULT_HOST ")\n"
+    "  -n, --name REGEX       containers whose name matches this POSIX extended\n"
+    "                         regular expression (default $DOCKER_STATS_NAME, else\n"
+    "                         '" DEFAULT_NAME "': kato and kato-*)\n"
+    "  -a, --all              every container, whatever its name\n"
+    "  -i, --interval SECONDS time between samples (default 3,\n"
+    "                         $DOCKER_STATS_INTERVAL)\n"
+    "  -t, --timeout SECONDS  give up on a request after this long (default 5,\n"
+    "                         $DOCKER_TIMEOUT)\n"
+    "      --once             take one sample (CPU included), exit 0 if it\n"
+    "                         succeeded, else 1\n"
+    "      --once-gap SECONDS with --once, the time between the two readings\n"
+    "                         CPU% is computed from (default 0.5)\n"
+    "  -h, --help             show this text\n";
+
+/* One container's counters, kept for the next sample's deltas. */
+typedef struct prev_ent {
+	char id[80];
+	ds_sample s;
+} prev_ent;
+
+typedef struct ds_ctx {
+	http_client http;
+	char version[32];   /* negotiated API version; "" until /_ping answers */
+	int one_shot;       /* the API has one-shot=true (>= 1.41) */
+	ds_engine engine;   /* from GET /version */
+	regex_t re;         /* name filter */
+	int all;            /* --all: no filter */
+	int once;           /* --once */
+	int primed;         /* --once: the first reading was taken */
+	int64_t once_gap_ns;
+	int sigfd;
+	prev_ent *prev;     /* previous sample, per container id */
+	size_t nprev;
+} ds_ctx;
+
+/* A selected container in one sample. */
+typedef struct cont {
+	char id[80];
+	char name[256];
+	char state[32];
+	char path[200];   /* its stats route */
+	int asked;        /* its stats were requested */
+} cont;
+
+/* Where a route goes, as a user would name it. */
+static void where(const ds_ctx *x, const char *path, char *buf, size_t len)
+{
+	if (x->http.target.unix_path[0])
+		snprintf(buf, len, "%s %s", x->http.target.display, path);
+	else
+		snprintf(buf, len, "%s%s", x->http.target.base, path);
+}
+
+/* "1.41" -> 1041; -1 if it is not major.minor. */
+static int version_num(const char *v)
+{
+	int maj, min, n = 0;
+	if (sscanf(v, "%d.%d%n", &maj, &min, &n) != 2 || v[n] != '\0' ||
+	    maj < 0 || min < 0 || min > 999)
+		return -1;
+	return maj * 1000 + min;
+}
+
+static const char *engine_name(ds_engine e)
+{
+	return e == DS_ENGINE_PODMAN ? "podman"
+	     : e == DS_ENGINE_DOCKER ? "docker" : "unknown";
+}
+
+/* GET /_ping for the API version (and /version for which engine this is).
+ * Returns 0, -1 with err, -2 on a stop signal. */
+static int negotiate(ds_ctx *x, char err[COLLECTOR_ERR_LEN])
+{
+	http_req r[2] = {{.path = "/_ping"}, {.path = "/version"}};
+	int rc = -1;
+	if (http_get_all(&x->http, r, 2) < 0) {
+		rc = -2;
+		goto out;
+	}
+	char w[600];
+	where(x, r[0].path, w, sizeof w);
+	if (r[0].status == 0) {
+		snprintf(err, COLLECTOR_ERR_LEN, "%s", r[0].err);
+		goto out;
+	}
+	if (r[0].status != 200) {
+		http_status_error(&x->http, &r[0], err);
+		goto out;
+	}
+	int vn = version_num(r[0].api_version);
+	if (vn < 0) {
+		snprintf(err, COLLECTOR_ERR_LEN,
+		         "GET %s: not a Docker engine: no usable Api-Version header "
+		         "(got '%s')", w, r[0].api_version);
+		goto out;
+	}
+	snprintf(x->version, sizeof x->version, "%s", r[0].api_version);
+	x->one_shot = vn >= 1041;
+	x->engine = DS_ENGINE_UNKNOWN;
+	char why[64];
+	cJSON *v = r[1].status == 200 ? js_parse(r[1].body, r[1].len, why, sizeof why)
+	                              : NULL;
+	const cJSON *comps = js_path(v, "Components");
+	if (cJSON_IsArray(comps)) {
+		x->engine = DS_ENGINE_DOCKER;
+		const cJSON *c;
+		cJSON_ArrayForEach(c, comps) {
+			const char *n = js_str(c, "Name");
+			if (n && strstr(n, "Podman"))
+				x->engine = DS_ENGINE_PODMAN;
+		}
+	}
+	cJSON_Delete(v);
+	rc = 0;
+out:
+	http_req_free(&r[0]);
+	http_req_free(&r[1]);
+	return rc;
+}
+
+static int cont_cmp(const void *a, const void *b)
+{
+	return strcmp(((const cont *)a)->name, ((const cont *)b)->name);
+}
+
+/* The selected containers from a /containers/json body, sorted by name.
+ * Returns how many (*out owned by the caller), or -1 with err. */
+static long select_containers(ds_ctx *x, const http_req *r, cont **out,
+                              char err[COLLECTOR_ERR_LEN])
+{
+	char w[600], why[64];
+	where(x, r->path, w, sizeof w);
+	cJSON *list = js_parse(r->body, r->len, why, sizeof why);
+	if (!cJSON_IsArray(list)) {
+		snprintf(err, COLLECTOR_ERR_LEN,
+		         "GET %s: answer is not a list of containers (%s)", w,
+		         list ? "not a JSON array" : why);
+		cJSON_Delete(list);
+		return -1;
+	}
+	int total = cJSON_GetArraySize(list);
+	cont *cs = calloc(total ? (size_t)total : 1, sizeof *cs);
+	if (!cs) {
+		snprintf(err, COLLECTOR_ERR_LEN, "out of memory");
+		cJSON_Delete(list);
+		return -1;
+	}
+	long n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list) {
+		const char *id = js_str(e, "Id");
+		const cJSON *names = js_path(e, "Names");
+		const cJSON *first = cJSON_IsArray(names) ? names->child : NULL;
+		const char *name = cJSON_IsString(first) ? first->valuestring : NULL;
+		if (!id || !name)
+			continue;
+		if (*name == '/')
+			name++;
+		if (!x->all && regexec(&x->re, name, 0, NULL, 0) != 0)
+			continue;
+		const char *state = js_str(e, "State");
+		cont *c = &cs[n++];
+		snprintf(c->id, sizeof c->id, "%s", id);
+		snprintf(c->name, sizeof c->name, "%s", name);
+		snprintf(c->state, sizeof c->state, "%s", state ? state : "unknown");
+	}
+	cJSON_Delete(list);
+	qsort(cs, (size_t)n, sizeof *cs, cont_cmp);
+	*out = cs;
+	return n;
+}
+
+static const ds_sample *prev_find(const ds_ctx *x, const char *id)
+{
+	for (size_t i = 0; i < x->nprev; i++)
+		if (!strcmp(x->prev[i].id, id))
+			return &x->prev[i].s;
+	return NULL;
+}
+
+static double mb(double bytes) { return js_round(bytes / MB, 2); }
+
+/* One container's entry. */
+static cJSON *entry(const cont *c, const ds_stats *s, const char *error,
+                    const char *ts)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddStringToObject(o, "status", c->state);
+	js_add_num(o, "cpu", s->have_cpu, js_round(s->cpu_percent, 2));
+
+	cJSON *m = cJSON_AddObjectToObject(o, "memory");
+	if (m) {
+		int pct = s->have_mem && s->have_limit;
+		js_add_num(m, "usage_bytes", s->have_mem, s->mem_used);
+		js_add_num(m, "limit_bytes", s->have_limit, s->mem_limit);
+		js_add_num(m, "usage_mb", s->have_mem, mb(s->mem_used));
+		js_add_num(m, "limit_mb", s->have_limit, mb(s->mem_limit));
+		js_add_num(m, "usage_percent", pct,
+		           pct ? js_round(s->mem_used / s->mem_limit * 100, 2) : 0);
+	}
+	cJSON *n = cJSON_AddObjectToObject(o, "network");
+	if (n) {
+		js_add_num(n, "rx_bytes", s->have_net, s->rx_bytes);
+		js_add_num(n, "tx_bytes", s->have_net, s->tx_bytes);
+		js_add_num(n, "rx_mb", s->have_net, mb(s->rx_bytes));
+		js_add_num(n, "tx_mb", s->have_net, mb(s->tx_bytes));
+	}
+	cJSON *b = cJSON_AddObjectToObject(o, "block_io");
+	if (b) {
+		js_add_num(b, "read_bytes", s->have_blk, s->read_bytes);
+		js_add_num(b, "write_bytes", s->have_blk, s->write_bytes);
+		js_add_num(b, "read_mb", s->have_blk, mb(s->read_bytes));
+		js_add_num(b, "write_mb", s->have_blk, mb(s->write_bytes));
+	}
+	if (error)
+		cJSON_AddStringToObject(o, "error", error);
+	cJSON_AddStringToObject(o, "timestamp", ts);
+	return o;
+}
+
+/* Totals over the entries.  A total none of whose parts was measured is
+ * null. */
+static cJSON *aggregate(const ds_stats *st, size_t n, const char *ts)
+{
+	double cpu = 0, used = 0, limit = 0;
+	int have_cpu = 0, have_mem = 0, have_limit = 0, running = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (st[i].running)
+			running++;
+		if (st[i].have_cpu) {
+			cpu += st[i].cpu_percent;
+			have_cpu = 1;
+		}
+		if (st[i].have_mem) {
+			used += st[i].mem_used;
+			have_mem = 1;
+			if (st[i].have_limit) {
+				limit += st[i].mem_limit;
+				have_limit = 1;
+			}
+		}
+	}
+	cJSON *a = cJSON_CreateObject();
+	if (!a)
+		return NULL;
+	js_add_num(a, "total_cpu_percent", have_cpu, js_round(cpu, 2));
+	js_add_num(a, "total_memory_mb", have_mem, mb(used));
+	js_add_num(a, "total_memory_limit_mb", have_limit, mb(limit));
+	js_add_num(a, "total_memory_percent", have_limit && limit > 0,
+	           limit > 0 ? js_round(used / limit * 100, 2) : 0);
+	cJSON_AddNumberToObject(a, "container_count", (double)n);
+	cJSON_AddNumberToObject(a, "running_count", running);
+	cJSON_AddStringToObject(a, "timestamp", ts);
+	return a;
+}
+
+/* Keep this sample's counters (of containers that were read) for the
+ * next one; containers that stopped or vanished are forgotten. */
+static void remember(ds_ctx *x, const cont *cs, const ds_stats *st, size_t n)
+{
+	prev_ent *p = calloc(n ? n : 1, sizeof *p);
+	if (!p)
+		return; /* keep the old ones: deltas get longer, not wrong */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!st[i].now.valid)
+			continue;
+		snprintf(p[k].id, sizeof p[k].id, "%s", cs[i].id);
+		p[k++].s = st[i].now;
+	}
+	free(x->prev);
+	x->prev = p;
+	x->nprev = k;
+}
+
+/* One reading.  With data NULL only the counters are kept (the first
+ * reading of --once).  Returns 0, -1 with err, -2 on a stop signal. */
+static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
+{
+	if (!x->version[0]) {
+		int r = negotiate(x, err);
+		if (r < 0)
+			return r;
+	}
+	char path[128];
+	snprintf(path, sizeof path, "/v%s/containers/json?all=1", x->version);
+	http_req lr = {.path = path};
+	cont *cs = NULL;
+	http_req *reqs = NULL;
+	ds_stats *st = NULL;
+	cJSON *list = NULL;
+	size_t nreq = 0;
+	long n = 0;
+	int rc = -1;
+	if (http_get(&x->http, &lr) < 0) {
+		rc = -2;
+		goto out;
+	}
+	if (lr.status != 200) {
+		if (lr.status == 0)
+			snprintf(err, COLLECTOR_ERR_LEN, "%s", lr.err);
+		else
+			http_status_error(&x->http, &lr, err);
+		x->version[0] = '\0'; /* ask again when it answers */
+		goto out;
+	}
+	n = select_containers(x, &lr, &cs, err);
+	if (n < 0) {
+		x->version[0] = '\0';
+		goto out;
+	}
+
+	/* Every running (or paused) container's stats, all at once. */
+	reqs = calloc(n ? (size_t)n : 1, sizeof *reqs);
+	st = calloc(n ? (size_t)n : 1, sizeof *st);
+	if (!reqs || !st) {
+		snprintf(err, COLLECTOR_ERR_LEN, "out of memory");
+		goto out;
+	}
+	for (long i = 0; i < n; i++) {
+		cont *c = &cs[i];
+		if (strcmp(c->state, "running") != 0 && strcmp(c->state, "paused") != 0)
+			continue;
+		snprintf(c->path, sizeof c->path,
+		         "/v%s/containers/%s/stats?stream=false%s", x->version, c->id,
+		         x->one_shot ? "&one-shot=true" : "");
+		c->asked = 1;
+		reqs[nreq++].path = c->path;
+	}
+	int answered = nreq ? http_get_all(&x->http, reqs, nreq) : 0;
+	if (answered < 0) {
+		rc = -2;
+		goto out;
+	}
+	if (nreq > 0 && answered == 0) {
+		/* The engine went away mid-sample. */
+		snprintf(err, COLLECTOR_ERR_LEN, "%s", reqs[0].err);
+		x->version[0] = '\0';
+		goto out;
+	}
+
+	char ts[CLOCK_ISO_LEN];
+	clock_iso_now(ts);
+	if (data && !(list = cJSON_CreateArray())) {
+		snprintf(err, COLLECTOR_ERR_LEN, "out of memory");
+		goto out;
+	}
+	/* Results in name order; a container that vanished since the list
+	 * (404) is left out. */
+	size_t kept = 0, ri = 0;
+	for (long i = 0; i < n; i++) {
+		cont *c = &cs[i];
+		char ebuf[COLLECTOR_ERR_LEN] = "";
+		ds_stats s;
+		ds_calc(NULL, NULL, x->engine, &s); /* nothing measured */
+		if (c->asked) {
+			http_req *r = &reqs[ri++];
+			if (r->status == 404)
+				continue;
+			if (r->status == 200) {
+				/* Podman answers a stopped container with no body. */
+				cJSON *body = NULL;
+				if (r->len > 0) {
+					char why[64];
+					body = js_parse(r->body, r->len, why, sizeof why);
+					if (!body) {
+						char w[600];
+						where(x, r->path, w, sizeof w);
+						snprintf(ebuf, sizeof ebuf,
+						         "GET %s: answer is not JSON (%s)", w, why);
+					}
+				}
+				ds_calc(body, prev_find(x, c->id), x->engine, &s);
+				cJSON_Delete(body);
+			} else if (r->status == 0) {
+				snprintf(ebuf, sizeof ebuf, "%s", r->err);
+			} else {
+				http_status_error(&x->http, r, ebuf);
+			}
+		}
+		if (kept != (size_t)i) /* close the gaps 404s left */
+			cs[kept] = *c;
+		st[kept] = s;
+		if (list)
+			cJSON_AddItemToArray(list, entry(&cs[kept], &s,
+			                                 ebuf[0] ? ebuf : NULL, ts));
+		kept++;
+	}
+	remember(x, cs, st, kept);
+	if (data) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON *agg = aggregate(st, kept, ts);
+		if (!d || !agg) {
+			cJSON_Delete(d);
+			cJSON_Delete(agg);
+			snprintf(err, COLLECTOR_ERR_LEN, "out of memory");
+			goto out;
+		}
+		cJSON_AddItemToObject(d, "containers", list);
+		list = NULL;
+		cJSON_AddItemToObject(d, "aggregated", agg);
+		cJSON_AddStringToObject(d, "engine", engine_name(x->engine));
+		cJSON_AddStringToObject(d, "api_version", x->version);
+		*data = d;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(list);
+	for (size_t i = 0; i < nreq; i++)
+		http_req_free(&reqs[i]);
+	http_req_free(&lr);
+	free(cs);
+	free(st);
+	free(reqs);
+	return rc;
+}
+
+static int sample(collector *c, cJSON **data, char err[COLLECTOR_ERR_LEN])
+{
+	ds_ctx *x = c->ctx;
+	if (x->once && !x->primed) {
+		/* CPU% needs two readings: take one, wait, then the real one. */
+		x->primed = 1;
+		int r = take(x, NULL, err);
+		if (r == -2)
+			return -2;
+		if (r == 0 &&
+		    sig_sleep_ms(x->sigfd, (int)(x->once_gap_ns / 1000000)) != 0)
+			return -2;
+		err[0] = '\0';
+	}
+	return take(x, data, err);
+}
+
+static int64_t seconds_opt(const char *name, const char *v)
+{
+	int64_t ns;
+	if (clock_parse_seconds(v, &ns) < 0)
+		log_usage("bad %s '%s': want seconds from 0.001 to 86400", name, v);
+	return ns;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	char cerr[CFG_ERR_LEN];
+	if (cfg_init(cerr) < 0)
+		log_die(KL_EXIT_USAGE, "%s", cerr);
+
+	const char *host = cfg_get("DOCKER_HOST");
+	const char *name = cfg_get("DOCKER_STATS_NAME");
+	const char *v;
+	int once = 0, all = 0;
+	int64_t interval = 3000000000LL, timeout = 5000000000LL;
+	int64_t gap = 500000000LL;
+	if ((v = cfg_get("DOCKER_STATS_INTERVAL")) && *v)
+		interval = seconds_opt("DOCKER_STATS_INTERVAL", v);
+	if ((v = cfg_get("DOCKER_TIMEOUT")) && *v)
+		timeout = seconds_opt("DOCKER_TIMEOUT", v);
+
+	enum { OPT_ONCE = 256, OPT_GAP };
+	static const struct option opts[] = {
+	    {"host", required_argument, NULL, 'H'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"once", no_argument, NULL, OPT_ONCE},
+	    {"once-gap", required_argument, NULL, OPT_GAP},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int o;
+	while ((o = getopt_long(argc, argv, "H:n:ai:t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'H': host = optarg; break;
+		case 'n': name = optarg; break;
+		case 'a': all = 1; break;
+		case 'i': interval = seconds_opt("--interval", optarg); break;
+		case 't': timeout = seconds_opt("--timeout", optarg); break;
+		case OPT_ONCE: once = 1; break;
+		case OPT_GAP: gap = seconds_opt("--once-gap", optarg); break;
+		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
+		default: log_usage("unknown option");
+		}
+	}
+	if (optind < argc)
+		log_usage("unexpected argument '%s'", argv[optind]);
+	if (!host || !*host)
+		host = DEFAULT_HOST;
+	if (!name || !*name)
+		name = DEFAULT_NAME;
+
+	ds_ctx x = {.all = all, .once = once, .once_gap_ns = gap};
+	int rerr = regcomp(&x.re, name, REG_EXTENDED | REG_NOSUB);
+	if (rerr != 0) {
+		char why[128];
+		regerror(rerr, &x.re, why, sizeof why);
+		log_usage("bad --name '%s': %s", name, why);
+	}
+	char herr[HTTP_ERR_LEN];
+	http_target t;
+	if (strncmp(host, "unix://", 7) != 0 && strncmp(host, "tcp://", 6) != 0)
+		log_usage("bad engine address '%s': want unix:///path or tcp://host:port",
+		          host);
+	if (http_target_parse(&t, host, herr) < 0)
+		log_usage("bad engine address %s", herr);
+
+	collector c;
+	collector_init(&c, SOURCE);
+	if (http_client_init(&x.http, &t, herr) < 0)
+		log_die(KL_EXIT_TEMP, "%s", herr);
+	x.http.timeout_ms = (long)((timeout + 999999) / 1000000);
+	if (x.http.connect_ms > x.http.timeout_ms)
+		x.http.connect_ms = x.http.timeout_ms;
+	x.http.sigfd = c.sigfd;
+	x.sigfd = c.sigfd;
+	c.interval_ns = interval;
+	c.once = once;
+	c.sample = sample;
+	c.ctx = &x;
+	int rc = collector_run(&c);
+	http_client_free(&x.http);
+	regfree(&x.re);
+	free(x.prev);
+	cfg_free();
+	return rc;
+}
