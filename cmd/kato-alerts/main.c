@@ -1,0 +1,422 @@
+/* kato-alerts - a filter: copy frames through, add system alerts.
+ *
+ * Reads NDJSON on stdin (kato-merge's output) and writes every line to
+ * stdout unchanged and at once.  After each realtime_update frame it
+ * writes the system_alert and active_alerts messages that frame calls for
+ * (rules.h).  A line that is not JSON is still copied through, and said on
+ * stderr.  With WEBSOCKET_SYSTEM_ALERTS=false it only copies.
+ *
+ * --once: read one frame (the last realtime_update of the input, a file or
+ * stdin), print a system_alert for each alert that holds in it, exit 1 if
+ * any does, else 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
+#include "clock.h"
+#include "exitcode.h"
+#include "js.h"
+#include "log.h"
+#include "ndj.h"
+#include "rules.h"
+#include "sig.h"
+
+#define MAX_LINE (8u << 20) /* longest line accepted, bytes */
+
+static const char usage_text[] =
+    "usage: kato-alerts [--cpu PCT] [--cpu-error PCT] [--memory PCT]\n"
+    "                   [--memory-error PCT] [--error-rate FRAC]\n"
+    "                   [--error-rate-error FRAC] [--consecutive N]\n"
+    "                   [--hysteresis PCT] [--cooldown SECONDS]\n"
+    "                   [--containers PATTERNS]\n"
+    "       kato-alerts --once [options] [FRAME-FILE]\n"
+    "\n"
+    "Copy realtime_update frames from stdin to stdout unchanged and add\n"
+    "system_alert and active_alerts messages when thresholds are crossed\n"
+    "and when they clear.\n"
+    "\n"
+    "  -c, --cpu PCT               high_cpu over this aggregated CPU % (80,\n"
+    "                              $ALERT_CPU_THRESHOLD)\n"
+    "      --cpu-error PCT         high_cpu is an error from here (90,\n"
+    "                              $ALERT_CPU_ERROR_THRESHOLD)\n"
+    "  -m, --memory PCT            high_memory over this memory % (85,\n"
+    "                              $ALERT_MEMORY_THRESHOLD)\n"
+    "      --memory-error PCT      an error from here (95,\n"
+    "                              $ALERT_MEMORY_ERROR_THRESHOLD)\n"
+    "  -e, --error-rate FRAC       high_error_rate over this KATO error rate\n"
+    "                              (0.05, $ALERT_ERROR_RATE_THRESHOLD)\n"
+    "      --error-rate-error FRAC an error from here (0.10,\n"
+    "                              $ALERT_ERROR_RATE_ERROR_THRESHOLD)\n"
+    "  -n, --consecutive N         frames over before an alert fires (1,\n"
+    "                              $ALERT_CONSECUTIVE_FRAMES)\n"
+    "  -H, --hysteresis PCT        clear only under threshold minus PCT % of\n"
+    "                              it (5, $ALERT_HYSTERESIS_PERCENT)\n"
+    "  -C, --cooldown SECONDS      re-send a firing alert at most this often\n"
+    "                              (60, $ALERT_COOLDOWN_SECONDS)\n"
+    "      --containers PATTERNS   comma-separated globs of the containers\n"
+    "                              container_down watches (all,\n"
+    "                              $ALERT_CONTAINERS)\n"
+    "      --once                  judge one frame: print the alerts that\n"
+    "                              hold, exit 1 if any, else 0\n"
+    "  -h, --help                  show this text\n";
+
+enum {
+	OPT_CPU_ERROR = 256,
+	OPT_MEM_ERROR,
+	OPT_RATE_ERROR,
+	OPT_CONTAINERS,
+	OPT_ONCE,
+};
+
+static const struct option long_opts[] = {
+    {"cpu", required_argument, NULL, 'c'},
+    {"cpu-error", required_argument, NULL, OPT_CPU_ERROR},
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-error", required_argument, NULL, OPT_MEM_ERROR},
+    {"error-rate", required_argument, NULL, 'e'},
+    {"error-rate-error", required_argument, NULL, OPT_RATE_ERROR},
+    {"consecutive", required_argument, NULL, 'n'},
+    {"hysteresis", required_argument, NULL, 'H'},
+    {"cooldown", required_argument, NULL, 'C'},
+    {"containers", required_argument, NULL, OPT_CONTAINERS},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* A number >= 0 (and <= max) from an option or setting, or a usage error
+ * naming where it came from. */
+static double number(const char *what, const char *s, double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0 || v > max)
+		log_usage("%s: not a number from 0 to %g: '%s'", what, max, s);
+	return v;
+}
+
+/* A setting from the env file or the environment, if set. */
+static void setting(const char *key, double *out, double max)
+{
+	const char *s = cfg_get(key);
+	if (s)
+		*out = number(key, s, max);
+}
+
+/* Settings: defaults < env file < environment < options.  Returns the
+ * index of the first operand. */
+static int configure(int argc, char **argv, alerts_cfg *c, int *enabled,
+                     int *once)
+{
+	char err[CFG_ERR_LEN];
+	if (cfg_init(err) < 0)
+		log_die(KL_EXIT_USAGE, "%s", err);
+	if (cfg_bool("WEBSOCKET_SYSTEM_ALERTS", 1, enabled, err) < 0)
+		log_usage("%s", err);
+	double consec = c->consecutive, hyst = c->hysteresis * 100,
+	       cool = (double)c->cooldown_ms / 1000;
+	setting("ALERT_CPU_THRESHOLD", &c->cpu, 1e9);
+	setting("ALERT_CPU_ERROR_THRESHOLD", &c->cpu_error, 1e9);
+	setting("ALERT_MEMORY_THRESHOLD", &c->mem, 1e9);
+	setting("ALERT_MEMORY_ERROR_THRESHOLD", &c->mem_error, 1e9);
+	setting("ALERT_ERROR_RATE_THRESHOLD", &c->err_rate, 1e9);
+	setting("ALERT_ERROR_RATE_ERROR_THRESHOLD", &c->err_rate_error, 1e9);
+	setting("ALERT_CONSECUTIVE_FRAMES", &consec, 1e6);
+	setting("ALERT_HYSTERESIS_PERCENT", &hyst, 99);
+	setting("ALERT_COOLDOWN_SECONDS", &cool, 1e7);
+	const char *pats = cfg_get("ALERT_CONTAINERS");
+
+	int o;
+	while ((o = getopt_long(argc, argv, "c:m:e:n:H:C:h", long_opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': c->cpu = number("--cpu", optarg, 1e9); break;
+		case OPT_CPU_ERROR: c->cpu_error = number("--cpu-error", optarg, 1e9); break;
+		case 'm': c->mem = number("--memory", optarg, 1e9); break;
+		case OPT_MEM_ERROR: c->mem_error = number("--memory-error", optarg, 1e9); break;
+		case 'e': c->err_rate = number("--error-rate", optarg, 1e9); break;
+		case OPT_RATE_ERROR:
+			c->err_rate_error = number("--error-rate-error", optarg, 1e9);
+			break;
+		case 'n': consec = number("--consecutive", optarg, 1e6); break;
+		case 'H': hyst = number("--hysteresis", optarg, 99); break;
+		case 'C': cool = number("--cooldown", optarg, 1e7); break;
+		case OPT_CONTAINERS: pats = optarg; break;
+		case OPT_ONCE: *once = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(KL_EXIT_OK);
+		default: log_usage("unknown option");
+		}
+	}
+	if (consec < 1 || consec != floor(consec))
+		log_usage("consecutive frames: a whole number from 1 is needed, not %g",
+		          consec);
+	c->consecutive = (unsigned)consec;
+	c->hysteresis = hyst / 100;
+	c->cooldown_ms = (int64_t)llround(cool * 1000);
+	if (pats) {
+		if (strlen(pats) >= sizeof c->containers)
+			log_usage("container patterns: longer than %zu bytes",
+			          sizeof c->containers - 1);
+		snprintf(c->containers, sizeof c->containers, "%s", pats);
+	}
+	return optind;
+}
+
+/* The frame's time (for cooldowns) into *ms and iso; the clock's when the
+ * frame has none, said once. */
+static void frame_time(const cJSON *frame, int64_t *ms, char iso[CLOCK_ISO_LEN])
+{
+	static int warned;
+	const char *ts = js_str(frame, "timestamp");
+	if (ts && strlen(ts) < CLOCK_ISO_LEN && clock_parse_iso(ts, ms) == 0) {
+		snprintf(iso, CLOCK_ISO_LEN, "%s", ts);
+		return;
+	}
+	if (!warned++)
+		log_warn("a realtime_update frame has no valid \"timestamp\": "
+		         "timing alerts by the clock instead");
+	*ms = clock_wall_ms();
+	clock_iso_ms(iso, *ms);
+}
+
+/* Write each message of list to stdout.  Returns 0, or -1 (errno set). */
+static int write_all(const cJSON *list)
+{
+	const cJSON *m;
+	cJSON_ArrayForEach(m, list)
+	{
+		if (ndj_write(stdout, m) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int is_type(const cJSON *j, const char *type)
+{
+	const char *t = js_str(j, "type");
+	return t && !strcmp(t, type);
+}
+
+/* --- --once ---------------------------------------------------------------- */
+
+static int run_once(alerts_cfg *c, const char *path)
+{
+	int fd = 0;
+	const char *name = "stdin";
+	if (path && strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			log_die(KL_EXIT_TEMP, "unable to open %s: %s", path, strerror(errno));
+		name = path;
+	}
+	/* Read it all: one frame, pretty-printed or not, or NDJSON. */
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			log_die(KL_EXIT_TEMP, "out of memory reading %s", name);
+		if (len + 1 >= cap) {
+			if (cap >= (size_t)64 << 20)
+				log_die(KL_EXIT_TEMP, "unable to read %s: longer than 64 MiB", name);
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+			continue;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			log_die(KL_EXIT_TEMP, "unable to read %s: %s", name, strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (fd != 0)
+		close(fd);
+
+	char why[128];
+	cJSON *frame = js_parse(buf, len, why, sizeof why);
+	if (frame && !is_type(frame, "realtime_update")) {
+		cJSON_Delete(frame);
+		frame = NULL;
+	}
+	if (!frame) {
+		/* NDJSON: the last realtime_update line. */
+		for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
+			nl = memchr(line, '\n', (size_t)(buf + len - line));
+			if (!nl)
+				nl = buf + len;
+			cJSON *j = js_parse(line, (size_t)(nl - line), why, sizeof why);
+			if (j && is_type(j, "realtime_update")) {
+				cJSON_Delete(frame);
+				frame = j;
+			} else {
+				cJSON_Delete(j);
+			}
+		}
+	}
+	free(buf);
+	if (!frame)
+		log_die(KL_EXIT_TEMP, "no realtime_update frame in %s", name);
+
+	c->consecutive = 1;
+	alerts *a = alerts_new(c);
+	cJSON *out = cJSON_CreateArray();
+	char err[ALERTS_ERR_LEN], iso[CLOCK_ISO_LEN];
+	int64_t ms;
+	frame_time(frame, &ms, iso);
+	if (!a || !out || alerts_eval(a, frame, ms, iso, out, err) < 0)
+		log_die(KL_EXIT_TEMP, "out of memory evaluating alerts");
+	size_t firing = alerts_firing(a);
+	const cJSON *m;
+	int rc = 0;
+	cJSON_ArrayForEach(m, out)
+	{
+		if (is_type(m, "system_alert") && ndj_write(stdout, m) < 0) {
+			rc = errno == EPIPE ? 0 : -1;
+			break;
+		}
+	}
+	int werr = errno;
+	cJSON_Delete(out);
+	cJSON_Delete(frame);
+	alerts_free(a);
+	if (rc < 0)
+		log_die(KL_EXIT_TEMP, "unable to write to stdout: %s", strerror(werr));
+	return firing ? KL_EXIT_NO : KL_EXIT_OK;
+}
+
+/* --- the filter ------------------------------------------------------------ */
+
+/* One input line: copy it, then judge it.  Returns 0, or -1 when stdout
+ * is gone (EPIPE) or failing (errno set). */
+static int handle_line(alerts *a, const char *line, size_t len,
+                       unsigned long lineno)
+{
+	if (ndj_write_line(stdout, line, len) < 0)
+		return -1;
+	if (!a)
+		return 0;
+	char why[128];
+	cJSON *j = js_parse(line, len, why, sizeof why);
+	if (!j) {
+		log_warn("line %lu: not JSON (%s): copied through, not judged",
+		         lineno, why);
+		return 0;
+	}
+	int r = 0;
+	if (is_type(j, "realtime_update")) {
+		char err[ALERTS_ERR_LEN], iso[CLOCK_ISO_LEN];
+		int64_t ms;
+		frame_time(j, &ms, iso);
+		cJSON *out = cJSON_CreateArray();
+		if (!out || alerts_eval(a, j, ms, iso, out, err) < 0)
+			log_warn("line %lu: %s", lineno,
+			         out ? err : "out of memory evaluating alerts");
+		if (out)
+			r = write_all(out);
+		cJSON_Delete(out);
+	}
+	cJSON_Delete(j);
+	return r;
+}
+
+static int run_filter(const alerts_cfg *c, int enabled)
+{
+	int sigfd = sig_setup();
+	if (sigfd < 0)
+		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
+	alerts *a = NULL;
+	if (enabled && !(a = alerts_new(c)))
+		log_die(KL_EXIT_TEMP, "out of memory");
+	ndj_reader r;
+	if (ndj_reader_init(&r, 0, MAX_LINE) < 0)
+		log_die(KL_EXIT_TEMP, "out of memory");
+
+	int rc = KL_EXIT_OK;
+	for (;;) {
+		char *line;
+		size_t len;
+		enum ndj_status st;
+		while ((st = ndj_next(&r, &line, &len)) == NDJ_LINE ||
+		       st == NDJ_TOOLONG) {
+			if (st == NDJ_TOOLONG) {
+				log_warn("line %lu: longer than %u bytes: dropped", r.lineno,
+				         MAX_LINE);
+				continue;
+			}
+			if (handle_line(a, line, len, r.lineno) < 0) {
+				if (errno != EPIPE) {
+					log_warn("unable to write to stdout: %s", strerror(errno));
+					rc = KL_EXIT_TEMP;
+				}
+				goto out;
+			}
+		}
+		if (st == NDJ_EOF)
+			break;
+		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
+		                      {.fd = sigfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll: %s", strerror(errno));
+			rc = KL_EXIT_TEMP;
+			break;
+		}
+		if (p[1].revents) {
+			int s = sig_read(sigfd);
+			if (sig_is_stop(s))
+				break;
+		}
+		if (p[0].revents) {
+			long n = ndj_fill(&r);
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				log_warn("unable to read stdin: %s", strerror(errno));
+				rc = KL_EXIT_TEMP;
+				break;
+			}
+		}
+	}
+out:
+	ndj_reader_free(&r);
+	alerts_free(a);
+	close(sigfd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	alerts_cfg c;
+	alerts_cfg_defaults(&c);
+	int enabled = 1, once = 0;
+	int first = configure(argc, argv, &c, &enabled, &once);
+	int rc;
+	if (once) {
+		if (argc - first > 1)
+			log_usage("--once takes at most one frame file");
+		rc = run_once(&c, first < argc ? argv[first] : NULL);
+	} else {
+		if (first < argc)
+			log_usage("unexpected argument '%s' (frames come on stdin)",
+			          argv[first]);
+		rc = run_filter(&c, enabled);
+	}
+	cfg_free();
+	return rc;
+}

@@ -1,0 +1,516 @@
+/* rules.c - kato-alerts' rule engine.  See rules.h for the rules.
+ *
+ * Each rule turns a frame into an observation per alert id: over (with a
+ * level), under (clear), in between, or unknown.  step() runs one alert's
+ * small state machine on it (pending streak, firing, level, last sent) and
+ * appends the system_alert messages it calls for.
+ */
+#include "rules.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "js.h"
+
+enum level { LV_WARNING, LV_ERROR };
+static const char *const level_name[] = {"warning", "error"};
+
+/* What one frame says about one alert. */
+enum verdict {
+	V_HOLD,  /* unknown (null, section missing): change nothing */
+	V_BAND,  /* not over, not clear (hysteresis band): a pending streak
+	            restarts, a firing alert keeps firing */
+	V_OVER,  /* over the threshold */
+	V_UNDER, /* clear: a firing alert resolves */
+};
+
+typedef struct obs {
+	enum verdict v;
+	enum level level;      /* for V_OVER */
+	int vkind;             /* value: 0 null, 1 number, 2 string */
+	double num;
+	char str[128];
+	int have_threshold;
+	double threshold;
+	char message[512];
+} obs;
+
+typedef struct alert {
+	char id[224];          /* "<type>" or "<type>:<name>" */
+	char type[32];         /* rule name */
+	const char *key;       /* "container", "source" or NULL */
+	char name[192];        /* the container or source, or "" */
+	int firing;            /* fires now */
+	unsigned streak;       /* frames over in a row while not firing */
+	enum level level;      /* level while firing */
+	int64_t last_sent_ms;  /* frame time of the last firing message */
+	char since[CLOCK_ISO_LEN]; /* frame timestamp it started firing */
+	cJSON *obj;            /* the alert object last sent while firing */
+	int seen;              /* observed in the current frame */
+} alert;
+
+struct alerts {
+	alerts_cfg cfg;
+	alert *v;              /* tracked alerts: firing or pending */
+	size_t n, cap;
+	int started;           /* a frame was evaluated */
+	int changed;           /* the firing set changed in this frame */
+	int oom;               /* memory ran out in this frame */
+};
+
+void alerts_cfg_defaults(alerts_cfg *c)
+{
+	memset(c, 0, sizeof *c);
+	c->cpu = 80;
+	c->cpu_error = 90;
+	c->mem = 85;
+	c->mem_error = 95;
+	c->err_rate = 0.05;
+	c->err_rate_error = 0.10;
+	c->hysteresis = 0.05;
+	c->consecutive = 1;
+	c->cooldown_ms = 60000;
+}
+
+alerts *alerts_new(const alerts_cfg *cfg)
+{
+	alerts *a = calloc(1, sizeof *a);
+	if (a)
+		a->cfg = *cfg;
+	return a;
+}
+
+void alerts_free(alerts *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		cJSON_Delete(a->v[i].obj);
+	free(a->v);
+	free(a);
+}
+
+size_t alerts_firing(const alerts *a)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < a->n; i++)
+		k += a->v[i].firing != 0;
+	return k;
+}
+
+static void make_id(char *id, size_t len, const char *type, const char *name)
+{
+	if (name && *name)
+		snprintf(id, len, "%s:%s", type, name);
+	else
+		snprintf(id, len, "%s", type);
+}
+
+static alert *find(alerts *a, const char *type, const char *name)
+{
+	char id[sizeof a->v[0].id];
+	make_id(id, sizeof id, type, name);
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i].id, id))
+			return &a->v[i];
+	return NULL;
+}
+
+/* A new tracked alert, or NULL when memory runs out.  Pointers into a->v
+ * are invalid after this. */
+static alert *add(alerts *a, const char *type, const char *key,
+                  const char *name)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		alert *v = realloc(a->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	alert *al = &a->v[a->n++];
+	memset(al, 0, sizeof *al);
+	make_id(al->id, sizeof al->id, type, name);
+	snprintf(al->type, sizeof al->type, "%s", type);
+	al->key = key;
+	snprintf(al->name, sizeof al->name, "%s", name ? name : "");
+	return al;
+}
+
+/* The alert object: {"id","level","type","message","value","threshold",
+ * "container"|"source","state","since"}; NULL when memory runs out. */
+static cJSON *build_obj(const alert *al, const obs *o, const char *state)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return NULL;
+	int ok = 1;
+	ok &= cJSON_AddStringToObject(j, "id", al->id) != NULL;
+	ok &= cJSON_AddStringToObject(j, "level", strcmp(state, "resolved")
+	                                  ? level_name[al->level] : "info") != NULL;
+	ok &= cJSON_AddStringToObject(j, "type", al->type) != NULL;
+	ok &= cJSON_AddStringToObject(j, "message", o->message) != NULL;
+	if (o->vkind == 2)
+		ok &= cJSON_AddStringToObject(j, "value", o->str) != NULL;
+	else
+		ok &= js_add_num(j, "value", o->vkind == 1, o->num) != NULL;
+	ok &= js_add_num(j, "threshold", o->have_threshold, o->threshold) != NULL;
+	if (al->key)
+		ok &= cJSON_AddStringToObject(j, al->key, al->name) != NULL;
+	ok &= cJSON_AddStringToObject(j, "state", state) != NULL;
+	ok &= cJSON_AddStringToObject(j, "since", al->since) != NULL;
+	if (!ok) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Append {"type":"system_alert","id","timestamp","state","alerts":[obj]}
+ * for al (obj built from o, or, when o is NULL, the last one sent).  A
+ * firing object is kept for active_alerts. */
+static void emit(alerts *a, alert *al, const obs *o, const char *state,
+                 const char *iso, cJSON *out)
+{
+	cJSON *obj = o ? build_obj(al, o, state) : cJSON_Duplicate(al->obj, 1);
+	cJSON *msg = cJSON_CreateObject();
+	cJSON *list = cJSON_CreateArray();
+	cJSON *keep = NULL;
+	if (obj && !strcmp(state, "firing"))
+		keep = cJSON_Duplicate(obj, 1);
+	if (!obj || !msg || !list || (!strcmp(state, "firing") && !keep) ||
+	    !cJSON_AddStringToObject(msg, "type", "system_alert") ||
+	    !cJSON_AddStringToObject(msg, "id", al->id) ||
+	    !cJSON_AddStringToObject(msg, "timestamp", iso) ||
+	    !cJSON_AddStringToObject(msg, "state", state)) {
+		cJSON_Delete(obj);
+		cJSON_Delete(msg);
+		cJSON_Delete(list);
+		cJSON_Delete(keep);
+		a->oom = 1;
+		return;
+	}
+	cJSON_AddItemToArray(list, obj);
+	cJSON_AddItemToObject(msg, "alerts", list);
+	cJSON_AddItemToArray(out, msg);
+	if (keep) {
+		cJSON_Delete(al->obj);
+		al->obj = keep;
+	}
+}
+
+/* Run one alert's state machine on what this frame says about it. */
+static void step(alerts *a, const char *type, const char *key,
+                 const char *name, const obs *o, int64_t now,
+                 const char *iso, cJSON *out)
+{
+	alert *al = find(a, type, name);
+	if (!al) {
+		if (o->v != V_OVER)
+			return; /* nothing to remember */
+		if (!(al = add(a, type, key, name))) {
+			a->oom = 1;
+			return;
+		}
+	}
+	al->seen = 1;
+	switch (o->v) {
+	case V_OVER:
+		if (!al->firing) {
+			if (++al->streak < a->cfg.consecutive)
+				return;
+			al->firing = 1;
+			al->streak = 0;
+			al->level = o->level;
+			snprintf(al->since, sizeof al->since, "%s", iso);
+			al->last_sent_ms = now;
+			a->changed = 1;
+			emit(a, al, o, "firing", iso, out);
+			return;
+		}
+		if (o->level != al->level) {
+			/* warning <-> error is news: sent at once */
+			al->level = o->level;
+			al->last_sent_ms = now;
+			a->changed = 1;
+			emit(a, al, o, "firing", iso, out);
+			return;
+		}
+		break;
+	case V_BAND:
+		if (!al->firing) {
+			al->streak = 0;
+			return;
+		}
+		break;
+	case V_HOLD:
+		if (!al->firing)
+			return;
+		break;
+	case V_UNDER:
+		al->streak = 0;
+		if (!al->firing)
+			return;
+		al->firing = 0;
+		a->changed = 1;
+		emit(a, al, o, "resolved", iso, out);
+		cJSON_Delete(al->obj);
+		al->obj = NULL;
+		return;
+	}
+	/* Still firing: a reminder once the cooldown has passed.  Frame time
+	 * going backwards (a replay started over) restarts the cooldown. */
+	if (now < al->last_sent_ms)
+		al->last_sent_ms = now;
+	if (now - al->last_sent_ms >= a->cfg.cooldown_ms) {
+		al->last_sent_ms = now;
+		emit(a, al, o->v == V_HOLD && al->obj ? NULL : o, "firing", iso, out);
+	}
+}
+
+/* --- the rules ----------------------------------------------------------- */
+
+/* A number at path over T fires (error at E and over); under T*(1-h) it
+ * clears.  pct: value is a percent; else a fraction shown as a percent. */
+static void rule_numeric(alerts *a, const cJSON *frame, const char *type,
+                         const char *path, double T, double E,
+                         const char *what, int pct, int64_t now,
+                         const char *iso, cJSON *out)
+{
+	obs o = {.v = V_HOLD, .have_threshold = 1, .threshold = T};
+	double v;
+	if (js_num(frame, path, &v) && isfinite(v)) {
+		const alert *al = find(a, type, NULL);
+		double h = a->cfg.hysteresis;
+		int was_error = al && al->firing && al->level == LV_ERROR;
+		o.vkind = 1;
+		o.num = v;
+		o.level = (v >= E || (was_error && v >= E * (1 - h))) ? LV_ERROR
+		                                                       : LV_WARNING;
+		o.v = v > T ? V_OVER : v < T * (1 - h) ? V_UNDER : V_BAND;
+		double k = pct ? 1 : 100;
+		snprintf(o.message, sizeof o.message, "%s %s %.1f%% (threshold %g%%)",
+		         what, o.v == V_UNDER ? "back to" : "at", v * k, T * k);
+	}
+	step(a, type, NULL, NULL, &o, now, iso, out);
+}
+
+static int selected(const alerts *a, const char *name)
+{
+	const char *p = a->cfg.containers;
+	if (!*p)
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char pat[sizeof a->cfg.containers];
+		snprintf(pat, sizeof pat, "%.*s", (int)n, p);
+		if (n && fnmatch(pat, name, 0) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Resolve the tracked alerts of type the frame did not mention, when its
+ * list was there to mention them (valid); else they keep their state. */
+static void resolve_unseen(alerts *a, const char *type, int valid,
+                           const char *fmt, int64_t now, const char *iso,
+                           cJSON *out)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		alert *al = &a->v[i];
+		if (al->seen || strcmp(al->type, type) != 0 || !valid)
+			continue;
+		obs o = {.v = V_UNDER};
+		snprintf(o.message, sizeof o.message, fmt, al->name);
+		char name[sizeof al->name];
+		snprintf(name, sizeof name, "%s", al->name);
+		step(a, type, al->key, name, &o, now, iso, out);
+	}
+}
+
+static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
+                            const char *iso, cJSON *out)
+{
+	const cJSON *list = js_path(frame, "data.containers.containers");
+	const cJSON *arr = cJSON_IsArray(list) ? list : NULL;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, arr)
+	{
+		const char *name = js_str(c, "name");
+		if (!name)
+			continue;
+		if (*name == '/')
+			name++;
+		if (!*name || !selected(a, name))
+			continue;
+		const char *st = js_str(c, "status");
+		obs o = {.v = V_HOLD, .level = LV_ERROR};
+		if (st && !strcmp(st, "running")) {
+			o.v = V_UNDER;
+			o.vkind = 2;
+			snprintf(o.str, sizeof o.str, "%s", st);
+			snprintf(o.message, sizeof o.message,
+			         "Container %s is running again", name);
+		} else if (st) {
+			o.v = V_OVER;
+			o.vkind = 2;
+			snprintf(o.str, sizeof o.str, "%s", st);
+			snprintf(o.message, sizeof o.message, "Container %s is %s",
+			         name, *st ? st : "not running");
+		}
+		step(a, "container_down", "container", name, &o, now, iso, out);
+	}
+	resolve_unseen(a, "container_down", cJSON_IsArray(list),
+	               "Container %s is no longer listed", now, iso, out);
+}
+
+static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
+                      const char *iso, cJSON *out)
+{
+	obs o = {.v = V_HOLD};
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(
+	    js_path(frame, "sources"), "kato-metrics");
+	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(src, "ok");
+	const char *merr = js_str(frame, "data.metrics.error");
+	int metrics_ok = cJSON_IsObject(js_path(frame, "data.metrics")) && !merr;
+	if (merr && !strncmp(merr, "no data yet", 11))
+		merr = NULL; /* not known yet: source_stale says so */
+	if (cJSON_IsFalse(ok) && !merr)
+		merr = js_str(src, "error");
+	const char *hs = js_str(frame, "data.health.status");
+	if (merr || cJSON_IsFalse(ok)) {
+		o.v = V_OVER;
+		o.level = LV_ERROR;
+		snprintf(o.message, sizeof o.message, "KATO is unreachable or failing: %s",
+		         merr ? merr : "kato-metrics reports a failure");
+	} else if (hs && (!strcmp(hs, "degraded") || !strcmp(hs, "unhealthy"))) {
+		o.v = V_OVER;
+		o.level = strcmp(hs, "degraded") ? LV_ERROR : LV_WARNING;
+		o.vkind = 2;
+		snprintf(o.str, sizeof o.str, "%s", hs);
+		int n = snprintf(o.message, sizeof o.message, "KATO health is %s", hs);
+		const cJSON *issue;
+		const char *sep = ": ";
+		cJSON_ArrayForEach(issue, js_path(frame, "data.health.issues"))
+		{
+			if (!cJSON_IsString(issue) || n < 0 ||
+			    (size_t)n >= sizeof o.message)
+				continue;
+			n += snprintf(o.message + n, sizeof o.message - (size_t)n, "%s%s",
+			              sep, issue->valuestring);
+			sep = "; ";
+		}
+	} else if (hs && !strcmp(hs, "healthy") && metrics_ok) {
+		o.v = V_UNDER;
+		o.vkind = 2;
+		snprintf(o.str, sizeof o.str, "%s", hs);
+		snprintf(o.message, sizeof o.message, "KATO is healthy again");
+	}
+	step(a, "kato_unhealthy", NULL, NULL, &o, now, iso, out);
+}
+
+static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
+                       const char *iso, cJSON *out)
+{
+	const cJSON *stale = cJSON_GetObjectItemCaseSensitive(frame, "stale");
+	const cJSON *sources = js_path(frame, "sources");
+	const cJSON *arr = cJSON_IsArray(stale) ? stale : NULL;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, arr)
+	{
+		if (!cJSON_IsString(s) || !*s->valuestring)
+			continue;
+		const cJSON *src =
+		    cJSON_GetObjectItemCaseSensitive(sources, s->valuestring);
+		obs o = {.v = V_OVER, .level = LV_WARNING};
+		double age;
+		if (js_num(src, "age_ms", &age) && isfinite(age)) {
+			o.vkind = 1;
+			o.num = js_round(age / 1000, 1);
+			snprintf(o.message, sizeof o.message,
+			         "No fresh data from %s (its last came %.1f s ago)",
+			         s->valuestring, age / 1000);
+		} else {
+			snprintf(o.message, sizeof o.message, "No data from %s",
+			         s->valuestring);
+		}
+		step(a, "source_stale", "source", s->valuestring, &o, now, iso, out);
+	}
+	resolve_unseen(a, "source_stale", cJSON_IsArray(stale),
+	               "%s reports again", now, iso, out);
+}
+
+/* {"type":"active_alerts","timestamp","alerts":[firing objects]} */
+static void active(alerts *a, const char *iso, cJSON *out)
+{
+	cJSON *msg = cJSON_CreateObject();
+	cJSON *list = cJSON_CreateArray();
+	if (!msg || !list || !cJSON_AddStringToObject(msg, "type", "active_alerts") ||
+	    !cJSON_AddStringToObject(msg, "timestamp", iso))
+		goto oom;
+	for (size_t i = 0; i < a->n; i++) {
+		if (!a->v[i].firing || !a->v[i].obj)
+			continue;
+		cJSON *d = cJSON_Duplicate(a->v[i].obj, 1);
+		if (!d)
+			goto oom;
+		cJSON_AddItemToArray(list, d);
+	}
+	cJSON_AddItemToObject(msg, "alerts", list);
+	cJSON_AddItemToArray(out, msg);
+	return;
+oom:
+	cJSON_Delete(msg);
+	cJSON_Delete(list);
+	a->oom = 1;
+}
+
+int alerts_eval(alerts *a, const cJSON *frame, int64_t now_ms,
+                const char *iso, cJSON *out, char err[ALERTS_ERR_LEN])
+{
+	int before = cJSON_GetArraySize(out);
+	a->changed = 0;
+	a->oom = 0;
+	for (size_t i = 0; i < a->n; i++)
+		a->v[i].seen = 0;
+	const alerts_cfg *c = &a->cfg;
+	rule_numeric(a, frame, "high_cpu",
+	             "data.containers.aggregated.total_cpu_percent", c->cpu,
+	             c->cpu_error, "Container CPU", 1, now_ms, iso, out);
+	rule_numeric(a, frame, "high_memory",
+	             "data.containers.aggregated.total_memory_percent", c->mem,
+	             c->mem_error, "Container memory", 1, now_ms, iso, out);
+	rule_numeric(a, frame, "high_error_rate",
+	             "data.metrics.performance.error_rate", c->err_rate,
+	             c->err_rate_error, "KATO error rate", 0, now_ms, iso, out);
+	rule_containers(a, frame, now_ms, iso, out);
+	rule_kato(a, frame, now_ms, iso, out);
+	rule_stale(a, frame, now_ms, iso, out);
+	if (a->changed || !a->started)
+		active(a, iso, out);
+	a->started = 1;
+
+	/* Forget what neither fires nor is pending. */
+	size_t k = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].firing || a->v[i].streak)
+			a->v[k++] = a->v[i];
+		else
+			cJSON_Delete(a->v[i].obj);
+	}
+	a->n = k;
+
+	if (a->oom) {
+		snprintf(err, ALERTS_ERR_LEN, "out of memory evaluating alerts");
+		return -1;
+	}
+	return cJSON_GetArraySize(out) - before;
+}

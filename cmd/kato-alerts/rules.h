@@ -1,0 +1,80 @@
+/* rules.h - kato-alerts' rule engine: realtime_update frames in, alert
+ * messages out.
+ *
+ * Rules (each alert has a stable id, "<type>" or "<type>:<name>"):
+ *   high_cpu          data.containers.aggregated.total_cpu_percent > cpu
+ *                     (level error at >= cpu_error, else warning)
+ *   high_memory       data.containers.aggregated.total_memory_percent > mem
+ *                     (error at >= mem_error)
+ *   high_error_rate   data.metrics.performance.error_rate > err_rate
+ *                     (error at >= err_rate_error)
+ *   container_down:N  container N of data.containers.containers (those the
+ *                     patterns select) has a status other than "running";
+ *                     error.  Resolves when it runs again or is no longer
+ *                     listed (removed: the list holds stopped ones too).
+ *   kato_unhealthy    data.health.status degraded (warning) or unhealthy
+ *                     (error), or KATO unreachable: sources."kato-metrics".ok
+ *                     false, or data.metrics an {"error":...} other than
+ *                     "no data yet" (error).  Resolves when health is
+ *                     "healthy" and the metrics section is good.
+ *   source_stale:S    S is in the frame's "stale" list; warning.  Resolves
+ *                     when S is no longer in it.
+ *
+ * A value that is null or absent (unmeasured, or its section is an error)
+ * neither fires nor resolves a rule: the alert keeps its state.  A numeric
+ * alert resolves only under threshold * (1 - hysteresis); between the two
+ * it keeps firing (and an error-level alert drops to warning only under
+ * error_threshold * (1 - hysteresis)).  An alert fires after `consecutive`
+ * frames in a row over its threshold.
+ *
+ * Messages are made per frame, in this order: one system_alert for each
+ * alert that starts firing, changes level, resolves, or still fires
+ * `cooldown` after it was last sent (a reminder); then an active_alerts
+ * with every firing alert when that set (or a level in it) changed, and
+ * after the first frame.  Time is the frame's own timestamp, so recorded
+ * frames replayed fast behave as they did live.
+ *
+ * Nothing here logs or exits.
+ */
+#ifndef KA_RULES_H
+#define KA_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define ALERTS_ERR_LEN 256
+
+typedef struct alerts_cfg {
+	double cpu, cpu_error;           /* percent (100 = one core) */
+	double mem, mem_error;           /* percent of the limits */
+	double err_rate, err_rate_error; /* fraction of requests */
+	double hysteresis;               /* fraction of a threshold, 0..<1 */
+	unsigned consecutive;            /* frames over before firing, >= 1 */
+	int64_t cooldown_ms;             /* between reminders of one alert */
+	char containers[512];            /* comma-separated fnmatch(3)
+	                                    patterns; "" selects all */
+} alerts_cfg;
+
+/* The defaults: 80/90, 85/95, 0.05/0.10, 5 %, 1 frame, 60 s, all. */
+void alerts_cfg_defaults(alerts_cfg *c);
+
+typedef struct alerts alerts;
+
+/* A new engine with a copy of cfg, or NULL when memory runs out. */
+alerts *alerts_new(const alerts_cfg *cfg);
+
+void alerts_free(alerts *a);
+
+/* Evaluate one realtime_update frame observed at now_ms (epoch ms; iso is
+ * the same time as written in messages).  Appends the messages to out (a
+ * cJSON array).  Returns the number appended, or -1 when memory runs out
+ * (err filled; the engine stays usable). */
+int alerts_eval(alerts *a, const cJSON *frame, int64_t now_ms,
+                const char *iso, cJSON *out, char err[ALERTS_ERR_LEN]);
+
+/* How many alerts fire now. */
+size_t alerts_firing(const alerts *a);
+
+#endif
