@@ -367,7 +367,7 @@ function renderKato(metrics, health, info) {
 	setText('kato-errors', isNum(er) ? fmtPct(er * 100, 2) : DASH);
 	$('kato-errors').dataset.level = !isNum(er) ? '' : er >= 0.05 ? 'bad' : er >= 0.01 ? 'warn' : '';
 	setText('kato-sessions', fmtCount(num(m, 'active_sessions') ?? num(m, 'sessions.active') ?? num(h, 'active_sessions')));
-	$('kato-rps').title = 'requests in total: ' + fmtCount(num(m, 'performance.total_requests'));
+	setText('kato-requests', fmtCount(num(m, 'performance.total_requests')));
 	const rt = num(m, 'performance.average_response_time');   /* seconds */
 	setText('kato-latency', isNum(rt) ? (rt < 10 ? Math.round(rt * 1000) + ' ms' : fmtDuration(rt)) : DASH);
 	const np = num(m, 'processor_manager.active_processors') ?? num(m, 'processor_manager.total_processors');
@@ -986,7 +986,7 @@ function setNotices() {
 }
 
 function renderFoot() {
-	setText('foot-text', `kato-live · updates every ${fmtRate(intervalMs / 1000)} s over the WebSocket; ` +
+	setText('foot-text', `kato-live · updates every ${Math.round(intervalMs / 100) / 10} s over the WebSocket; ` +
 		`HTTP fallback every ${Math.round(CFG.pollMs / 1000)} s while it is down`);
 }
 
