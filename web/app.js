@@ -592,12 +592,15 @@ const firing = new Map();    /* id -> {alert, since} */
 const resolved = [];         /* newest first: {alert, since, at} */
 
 function alertId(a, msgId) {
+	if (typeof a.id === 'string' && a.id) return a.id;
 	if (msgId) return msgId;
-	return String(a.type || 'alert') + (a.container ? ':' + a.container : '');
+	const who = a.container || a.source;
+	return String(a.type || 'alert') + (who ? ':' + who : '');
 }
 
 function fmtAlertValue(a) {
 	const v = a.value, th = a.threshold;
+	if (typeof v === 'string' && v) return v;    /* e.g. KATO's health status */
 	if (!isNum(v) && !isNum(th)) return '';
 	const pctLike = /cpu|memory|disk/i.test(String(a.type || ''));
 	const rateLike = /error_rate/i.test(String(a.type || ''));
@@ -617,6 +620,7 @@ function alertItem(a, since, at) {
 	const meta = el('div', 'alert-meta');
 	const bits = [];
 	if (a.container) bits.push(a.container);
+	else if (a.source) bits.push(a.source);
 	const vt = fmtAlertValue(a);
 	if (vt) bits.push(vt);
 	if (bits.length) meta.appendChild(el('span', '', bits.join(' · ') + ' · '));
@@ -655,14 +659,16 @@ function onSystemAlert(msg) {
 		if (!a || typeof a !== 'object') continue;
 		const id = alertId(a, list.length === 1 ? msg.id : null);
 		const state = a.state || msg.state || 'firing';
+		const was = firing.get(id);
+		const since = parseTime(a.since) ?? (was ? was.since : null);
 		if (state === 'resolved') {
-			const was = firing.get(id);
 			firing.delete(id);
-			resolved.unshift({ alert: a, since: was ? was.since : null, at });
+			const old = was ? was.alert : {};
+			/* a resolved alert says "info": keep the level it fired with */
+			resolved.unshift({ alert: Object.assign({}, a, { level: old.level || a.level }), since, at });
 			if (resolved.length > CFG.resolvedMax) resolved.length = CFG.resolvedMax;
 		} else {
-			const was = firing.get(id);
-			firing.set(id, { alert: a, since: was ? was.since : at });
+			firing.set(id, { alert: a, since: since ?? at });
 		}
 	}
 	renderAlerts();
@@ -674,9 +680,9 @@ function onActiveAlerts(msg) {
 	const next = new Map();
 	for (const a of list) {
 		if (!a || typeof a !== 'object') continue;
-		const id = alertId(a, a.id);
+		const id = alertId(a, null);
 		const was = firing.get(id);
-		const since = was ? was.since : parseTime(a.since || a.timestamp) ?? at;
+		const since = parseTime(a.since) ?? (was ? was.since : at);
 		next.set(id, { alert: a, since });
 	}
 	firing.clear();
