@@ -79,6 +79,9 @@ function sectionError(s) {
 
 const DASH = '—';
 
+/* The pipeline has only just started: a wait, not a failure. */
+function waiting(err) { return typeof err === 'string' && /^no data yet/i.test(err); }
+
 function fmtPct(v, digits) {
 	if (!isNum(v)) return DASH;
 	const d = digits !== undefined ? digits : (Math.abs(v) < 100 ? 1 : 0);
@@ -419,7 +422,7 @@ function renderKato(metrics, health, info) {
 	if (hErr) note = (note ? note + '. ' : '') + 'KATO health unavailable: ' + hErr;
 	if (note && freshAt.metrics) note += ' — showing values received ' + fmtAgo(now - freshAt.metrics);
 	if (!note && info.stale) note = 'Stale: ' + staleText('metrics', null, info);
-	panelNotice('metrics', note, mErr || hErr ? 'bad' : 'warn');
+	panelNotice('metrics', note, waiting(mErr) && (!hErr || waiting(hErr)) ? 'info' : mErr || hErr ? 'bad' : 'warn');
 }
 
 /* Containers */
@@ -538,7 +541,7 @@ function renderContainers(sec, info) {
 		if (freshAt.containers) note += ' — showing values received ' + fmtAgo(now - freshAt.containers); }
 	else if (info.stale) note = 'Stale: ' + staleText('containers', null, info);
 	if (!freshAt.containers && err) $('containers-empty').hidden = true;
-	panelNotice('containers', note, level);
+	panelNotice('containers', note, waiting(err) ? 'info' : level);
 }
 
 /* Sessions */
@@ -557,7 +560,7 @@ function renderSessions(sec, info) {
 	if (err) { note = 'Session counts unavailable: ' + err; level = 'bad';
 		if (freshAt.sessions) note += ' — showing values received ' + fmtAgo(now - freshAt.sessions); }
 	else if (info.stale) note = 'Stale: ' + staleText('sessions', null, info);
-	panelNotice('sessions', note, level);
+	panelNotice('sessions', note, waiting(err) ? 'info' : level);
 }
 
 function onSessionEvent(msg) {
