@@ -1,0 +1,175 @@
+/* Unit tests for docker-stats' arithmetic (cmd/docker-stats/calc.c) on
+ * recorded and hand-made stats bodies in tests/fixtures/docker/. */
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../cmd/docker-stats/calc.c"
+#include "unit.h"
+
+static char fixtures[PATH_MAX];
+
+/* tests/fixtures/docker, found upwards from this binary (build/unit/ or
+ * build/asan/unit/), so the test runs from any directory. */
+static void find_fixtures(void)
+{
+	char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	for (int up = 0; up < 6; up++) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		snprintf(fixtures, sizeof fixtures, "%s/tests/fixtures/docker", dir);
+		if (access(fixtures, R_OK) == 0)
+			return;
+	}
+	snprintf(fixtures, sizeof fixtures, "tests/fixtures/docker");
+}
+
+/* A fixture parsed; NULL for an empty file (Podman's stopped answer). */
+static cJSON *load(const char *name)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/%s", fixtures, name);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(2);
+	}
+	static char buf[1 << 16];
+	size_t len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	char err[64];
+	return len ? js_parse(buf, len, err, sizeof err) : NULL;
+}
+
+/* Compute a fixture against a previous sample; returns the stats. */
+static ds_stats calc(const char *name, const ds_sample *prev, ds_engine e)
+{
+	cJSON *j = load(name);
+	ds_stats s;
+	ds_calc(j, prev, e, &s);
+	cJSON_Delete(j);
+	return s;
+}
+
+static void test_parse_read(void)
+{
+	int64_t ns = 0;
+	CHECK(ds_parse_read("2026-11-25T21:09:38.362847736Z", &ns) == 0 &&
+	          ns == 1795640978362847736LL, "read time keeps its nanoseconds");
+	CHECK(ds_parse_read("2026-11-25T21:09:38Z", &ns) == 0 &&
+	          ns == 1795640978000000000LL, "read time without a fraction");
+	CHECK(ds_parse_read("2026-11-25T21:09:38.5+00:00", &ns) == 0 &&
+	          ns == 1795640978500000000LL, "+00:00 is UTC");
+	CHECK(ds_parse_read("0001-01-01T00:00:00Z", &ns) == -1,
+	      "Go's zero time means never read");
+	CHECK(ds_parse_read("2026-11-25T21:09:38.1+02:00", &ns) == -1,
+	      "other offsets are refused");
+	CHECK(ds_parse_read("soon", &ns) == -1 && ds_parse_read(NULL, &ns) == -1,
+	      "garbage and NULL are refused");
+}
+
+static void test_docker_v1(void)
+{
+	ds_stats a = calc("docker-v1-1.json", NULL, DS_ENGINE_DOCKER);
+	CHECK(a.running && !a.have_cpu, "v1: first sample has no CPU%%");
+	CHECK(a.have_mem && a.mem_used == 104857600.0,
+	      "v1: memory is usage minus total_inactive_file");
+	CHECK(a.have_limit && a.mem_limit == 1073741824.0, "v1: limit");
+	CHECK(a.have_net && a.rx_bytes == 2097152.0 && a.tx_bytes == 524288.0,
+	      "v1: network sums every interface");
+	CHECK(a.have_blk && a.read_bytes == 4096000.0 && a.write_bytes == 8192.0,
+	      "v1: block I/O counts Read and Write only (not Sync/Async/Total)");
+	ds_stats b = calc("docker-v1-2.json", &a.now, DS_ENGINE_DOCKER);
+	CHECK(b.have_cpu, "v1: second sample has CPU%%");
+	CHECK_NEAR(b.cpu_percent, 50.0, 1e-9,
+	           "v1: CPU%% = dtotal/dsystem x len(percpu_usage) x 100 = 50");
+	ds_stats g = calc("docker-v1-2.json", &a.now, DS_ENGINE_UNKNOWN);
+	CHECK(g.engine == DS_ENGINE_DOCKER && g.have_cpu &&
+	          fabs(g.cpu_percent - 50.0) < 1e-9,
+	      "v1: an unknown engine's Docker body gets Docker's formula");
+}
+
+static void test_docker_v2(void)
+{
+	ds_stats a = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
+	CHECK(a.have_mem && a.mem_used == 4294967296.0,
+	      "v2: memory is usage minus inactive_file, past INT_MAX");
+	CHECK(a.have_limit && a.mem_limit == 17179869184.0, "v2: 16 GiB limit");
+	CHECK(a.have_net && a.rx_bytes == 3e9 && a.tx_bytes == 2.5e9,
+	      "v2: network counters past INT_MAX");
+	CHECK(a.have_blk && a.read_bytes == 6442451968.0 &&
+	          a.write_bytes == 3221227520.0,
+	      "v2: lower-case read/write summed over devices, past INT_MAX");
+	CHECK(a.now.cpu_total == 9876543210123.0, "v2: big CPU counter intact");
+	ds_stats b = calc("docker-v2-2.json", &a.now, DS_ENGINE_DOCKER);
+	CHECK_NEAR(b.cpu_percent, 200.0, 1e-9,
+	           "v2: CPU%% = dtotal/dsystem x online_cpus x 100 = 200");
+	ds_stats r = calc("docker-v2-restarted.json", &b.now, DS_ENGINE_DOCKER);
+	CHECK(r.running && !r.have_cpu, "v2: a counter that went down gives null");
+	CHECK(r.now.valid && r.now.cpu_total == 1200000000.0,
+	      "v2: after a reset the new counters are kept");
+	/* The reading before this one, 3 s earlier, after the restart. */
+	ds_sample p = r.now;
+	p.cpu_total -= 600000000.0;
+	p.cpu_system -= 24e9;
+	p.read_ns -= 3000000000LL;
+	ds_stats after = calc("docker-v2-restarted.json", &p, DS_ENGINE_DOCKER);
+	CHECK(after.have_cpu && fabs(after.cpu_percent - 20.0) < 1e-9,
+	      "v2: deltas resume from the first reading after a reset");
+	ds_stats same = calc("docker-v2-2.json", &b.now, DS_ENGINE_DOCKER);
+	CHECK(!same.have_cpu, "v2: no time passed: null, not 0");
+}
+
+static void test_docker_stopped(void)
+{
+	ds_stats run = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
+	ds_stats s = calc("docker-stopped.json", &run.now, DS_ENGINE_DOCKER);
+	CHECK(!s.running && !s.now.valid, "stopped: zero read time, not running");
+	CHECK(!s.have_cpu && !s.have_mem && !s.have_limit && !s.have_net &&
+	          !s.have_blk, "stopped: everything null, nothing 0");
+	ds_stats next = calc("docker-v2-2.json", &s.now, DS_ENGINE_DOCKER);
+	CHECK(!next.have_cpu, "started again: first sample after a stop is null");
+}
+
+static void test_podman(void)
+{
+	ds_stats a = calc("podman-running-1.json", NULL, DS_ENGINE_PODMAN);
+	CHECK(a.running && !a.have_cpu, "podman: first sample has no CPU%%");
+	CHECK(a.have_mem && a.mem_used == 266240.0,
+	      "podman: usage is taken as is (inactive file already out)");
+	CHECK(a.have_net && a.rx_bytes == 516.0 && a.tx_bytes == 1736.0,
+	      "podman: network");
+	CHECK(a.have_blk && a.read_bytes == 0 && a.write_bytes == 0,
+	      "podman: an empty I/O list is a measured 0");
+	ds_stats b = calc("podman-running-2.json", &a.now, DS_ENGINE_PODMAN);
+	/* 1010771118 ns of CPU over 1013936432 ns of wall clock */
+	CHECK_NEAR(b.cpu_percent, 1010771118.0 / 1013936432.0 * 100, 1e-6,
+	           "podman: CPU%% = dtotal / dread x 100 (%.2f)", b.cpu_percent);
+	ds_stats g = calc("podman-running-2.json", &a.now, DS_ENGINE_UNKNOWN);
+	CHECK(g.engine == DS_ENGINE_PODMAN && fabs(g.cpu_percent - b.cpu_percent) < 1e-9,
+	      "podman: recognised from its body when the engine is unknown");
+	ds_stats r = calc("podman-running-1.json", &b.now, DS_ENGINE_PODMAN);
+	CHECK(r.running && !r.have_cpu, "podman: counter reset gives null");
+	ds_stats s = calc("podman-stopped.json", &b.now, DS_ENGINE_PODMAN);
+	CHECK(!s.running && !s.have_cpu && !s.have_mem && !s.have_net && !s.have_blk,
+	      "podman: empty body of a stopped container: all null");
+	cJSON *empty = cJSON_CreateObject();
+	ds_calc(empty, &b.now, DS_ENGINE_PODMAN, &s);
+	cJSON_Delete(empty);
+	CHECK(!s.running && !s.have_mem, "an empty object is not a sample");
+}
+
+int main(void)
+{
+	find_fixtures();
+	test_parse_read();
+	test_docker_v1();
+	test_docker_v2();
+	test_docker_stopped();
+	test_podman();
+	return unit_done();
+}
