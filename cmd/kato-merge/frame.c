@@ -1,0 +1,440 @@
+/* frame.c - see frame.h. */
+#include "frame.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "js.h"
+
+enum kind { K_METRICS, K_CONTAINERS, K_SESSIONS, K_OTHER };
+
+/* The built-in sources, in frame order, and the sections they feed. */
+static const struct builtin {
+	const char *source;
+	enum kind kind;
+	const char *sect[2];
+} builtins[] = {
+    {"kato-metrics", K_METRICS, {"metrics", "health"}},
+    {"docker-stats", K_CONTAINERS, {"containers", NULL}},
+    {"session-summary", K_SESSIONS, {"sessions", NULL}},
+};
+#define NBUILTIN (sizeof builtins / sizeof builtins[0])
+
+static const struct builtin *builtin_of(const source *s)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		if (builtins[i].kind == (enum kind)s->kind)
+			return &builtins[i];
+	return NULL;
+}
+
+/* Print a JSON value to new text, or NULL when memory runs out. */
+static char *print(const cJSON *j) { return cJSON_PrintUnformatted(j); }
+
+/* {"error":"<msg>"} as text. */
+static char *error_section(const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *t = NULL;
+	if (o && cJSON_AddStringToObject(o, "error", msg))
+		t = print(o);
+	cJSON_Delete(o);
+	return t;
+}
+
+/* "<msg>" as a JSON string literal. */
+static char *json_string(const char *msg)
+{
+	cJSON *s = cJSON_CreateString(msg);
+	char *t = s ? print(s) : NULL;
+	cJSON_Delete(s);
+	return t;
+}
+
+static void source_clear(source *s)
+{
+	free(s->sect[0]);
+	free(s->sect[1]);
+	free(s->err_json);
+	cJSON_Delete(s->data);
+	s->sect[0] = s->sect[1] = s->err_json = NULL;
+	s->data = NULL;
+}
+
+/* A built-in source before its first record: "no data yet" everywhere. */
+static int source_nodata(source *s)
+{
+	char msg[SOURCE_NAME_MAX + 32];
+	snprintf(msg, sizeof msg, "no data yet from %s", s->name);
+	const struct builtin *b = builtin_of(s);
+	for (int i = 0; i < 2; i++)
+		if (b && b->sect[i] && !(s->sect[i] = error_section(msg)))
+			return -1;
+	s->err_json = json_string("no data yet");
+	return s->err_json ? 0 : -1;
+}
+
+int merge_init(merge_state *m, int containers, int session_events,
+               int legacy, int64_t interval_ms, int64_t stale_ms)
+{
+	memset(m, 0, sizeof *m);
+	m->containers = containers;
+	m->session_events = session_events;
+	m->legacy = legacy;
+	m->interval_ms = interval_ms;
+	m->stale_ms = stale_ms;
+	for (size_t i = 0; i < NBUILTIN; i++) {
+		if (builtins[i].kind == K_CONTAINERS && !containers)
+			continue;
+		source *s = &m->src[m->n++];
+		snprintf(s->name, sizeof s->name, "%s", builtins[i].source);
+		s->kind = builtins[i].kind;
+		if (source_nodata(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void merge_free(merge_state *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		source_clear(&m->src[i]);
+	free(m->buf);
+	m->buf = NULL;
+	m->n = 0;
+}
+
+/* Section names the built-in sources own: another source may not use them
+ * as its name, or its data would take their place. */
+static int reserved(const char *name)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		for (int j = 0; j < 2; j++)
+			if (builtins[i].sect[j] && !strcmp(builtins[i].sect[j], name))
+				return 1;
+	return 0;
+}
+
+/* A source name: 1 to SOURCE_NAME_MAX of [A-Za-z0-9._-].  It becomes a
+ * JSON key as it is, so nothing in it needs escaping. */
+static int good_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > SOURCE_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
+static source *find(merge_state *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->src[i].name, name))
+			return &m->src[i];
+	return NULL;
+}
+
+static int is_builtin_name(const char *name)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		if (!strcmp(builtins[i].source, name))
+			return 1;
+	return 0;
+}
+
+/* A session event from session-summary: its current_count becomes the
+ * retained sessions.active_count, so the next frame agrees with it. */
+static void apply_session_event(merge_state *m, const cJSON *ev, int64_t ts)
+{
+	source *s = find(m, "session-summary");
+	double cur;
+	if (!s || !s->have || !s->ok || !s->data || ts < s->ts_ms ||
+	    !js_num(ev, "data.current_count", &cur))
+		return;
+	cJSON *n = cJSON_CreateNumber(cur);
+	if (!n)
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(s->data, "active_count"))
+		cJSON_ReplaceItemInObjectCaseSensitive(s->data, "active_count", n);
+	else
+		cJSON_AddItemToObject(s->data, "active_count", n);
+	char *t = print(s->data);
+	if (t) {
+		free(s->sect[0]);
+		s->sect[0] = t;
+	}
+}
+
+static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
+                             const char *fmt, const char *arg)
+{
+	snprintf(err, FRAME_ERR_LEN, fmt, arg);
+	cJSON_Delete(j);
+	return MERGE_BAD;
+}
+
+enum merge_result merge_record(merge_state *m, const char *line, size_t len,
+                               char **event, char err[FRAME_ERR_LEN])
+{
+	char why[128];
+	*event = NULL;
+	err[0] = '\0';
+	cJSON *j = js_parse(line, len, why, sizeof why);
+	if (!j)
+		return bad(err, NULL, "not JSON (%s)", why);
+	if (!cJSON_IsObject(j))
+		return bad(err, j, "not a JSON object%s", "");
+	const char *sname = js_str(j, "source");
+	if (!sname)
+		return bad(err, j, "no \"source\" string%s", "");
+	if (!good_name(sname))
+		return bad(err, j,
+		           "bad source name \"%.80s\": want 1 to 64 of A-Z a-z 0-9 . _ -",
+		           sname);
+	/* A copy: the record is freed before the source takes its name. */
+	char name[SOURCE_NAME_MAX + 1];
+	snprintf(name, sizeof name, "%s", sname);
+	if (!is_builtin_name(name) && reserved(name))
+		return bad(err, j, "source name \"%s\" is reserved for a section", name);
+
+	int64_t ts;
+	const cJSON *tsj = cJSON_GetObjectItemCaseSensitive(j, "ts");
+	if (!tsj)
+		ts = clock_wall_ms();
+	else if (!cJSON_IsString(tsj) || clock_parse_iso(tsj->valuestring, &ts) < 0)
+		return bad(err, j, "bad \"ts\" in a record from %s: want UTC ISO 8601",
+		           name);
+
+	/* Events go on at once. */
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+	if (ev) {
+		const char *type = js_str(ev, "type");
+		if (!cJSON_IsObject(ev) || !type)
+			return bad(err, j, "\"event\" from %s is not an object with a \"type\"",
+			           name);
+		int session = !strcmp(type, "session_event");
+		if (session && !strcmp(name, "session-summary"))
+			apply_session_event(m, ev, ts);
+		if (session && !m->session_events) {
+			cJSON_Delete(j);
+			return MERGE_DROPPED;
+		}
+		*event = print(ev);
+		cJSON_Delete(j);
+		if (!*event) {
+			snprintf(err, FRAME_ERR_LEN, "out of memory printing an event");
+			return MERGE_BAD;
+		}
+		return MERGE_EVENT;
+	}
+
+	const cJSON *okj = cJSON_GetObjectItemCaseSensitive(j, "ok");
+	if (!cJSON_IsBool(okj))
+		return bad(err, j, "record from %s has neither \"event\" nor a boolean \"ok\"",
+		           name);
+	int ok = cJSON_IsTrue(okj);
+
+	source *s = find(m, name);
+	if (!s && !strcmp(name, "docker-stats") && !m->containers) {
+		if (!m->ignored_docker) {
+			m->ignored_docker = 1;
+			snprintf(err, FRAME_ERR_LEN,
+			         "WEBSOCKET_CONTAINER_STATS is off: ignoring docker-stats records");
+		}
+		cJSON_Delete(j);
+		return MERGE_DROPPED;
+	}
+	if (s && s->have && ts < s->ts_ms) {
+		cJSON_Delete(j);
+		return MERGE_OLDER;
+	}
+	if (!s && m->n == SOURCES_MAX)
+		return bad(err, j, "too many sources: %s is one past the limit of 64",
+		           name);
+	enum kind kind = s ? (enum kind)s->kind : K_OTHER;
+
+	/* Build the new texts first: a bad record leaves the source as it was. */
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	const char *error = js_str(j, "error");
+	char *sect[2] = {NULL, NULL}, *errj = NULL;
+	cJSON *keep = NULL;
+	if (ok) {
+		if (!data)
+			return bad(err, j, "ok record from %s has no \"data\"", name);
+		if (kind != K_OTHER && !cJSON_IsObject(data))
+			return bad(err, j, "\"data\" from %s is not an object", name);
+		if (kind == K_METRICS) {
+			const cJSON *met = cJSON_GetObjectItemCaseSensitive(data, "metrics");
+			const cJSON *hl = cJSON_GetObjectItemCaseSensitive(data, "health");
+			if (!cJSON_IsObject(met))
+				return bad(err, j, "\"data.metrics\" from %s is not an object",
+				           name);
+			sect[0] = print(met);
+			sect[1] = cJSON_IsObject(hl)
+			              ? print(hl)
+			              : error_section("KATO /health gave no answer");
+		} else if (kind == K_SESSIONS) {
+			keep = cJSON_DetachItemViaPointer(j, data);
+			sect[0] = print(keep);
+		} else {
+			sect[0] = print(data);
+		}
+	} else {
+		if (!error)
+			return bad(err, j, "failed record from %s has no \"error\" string",
+			           name);
+		sect[0] = error_section(error);
+		errj = json_string(error);
+		if (kind == K_METRICS) {
+			/* A failed sample may still say what /health said. */
+			const cJSON *hl = js_path(j, "data.health");
+			sect[1] = cJSON_IsObject(hl) ? print(hl) : error_section(error);
+		}
+	}
+	cJSON_Delete(j);
+	if (!sect[0] || (kind == K_METRICS && !sect[1]) || (!ok && !errj)) {
+		free(sect[0]);
+		free(sect[1]);
+		free(errj);
+		cJSON_Delete(keep);
+		snprintf(err, FRAME_ERR_LEN, "out of memory keeping a record from %s",
+		         name);
+		return MERGE_BAD;
+	}
+
+	if (!s) {
+		s = &m->src[m->n++];
+		memset(s, 0, sizeof *s);
+		snprintf(s->name, sizeof s->name, "%s", name);
+		s->kind = K_OTHER;
+	}
+	source_clear(s);
+	s->have = 1;
+	s->ok = ok;
+	s->ts_ms = ts;
+	s->sect[0] = sect[0];
+	s->sect[1] = sect[1];
+	s->err_json = errj;
+	s->data = keep;
+	return MERGE_KEPT;
+}
+
+/* --- building a frame ---------------------------------------------------- */
+
+static int put(merge_state *m, const char *s, size_t n)
+{
+	if (m->len + n + 1 > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+		while (cap < m->len + n + 1)
+			cap *= 2;
+		char *b = realloc(m->buf, cap);
+		if (!b)
+			return -1;
+		m->buf = b;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, s, n);
+	m->len += n;
+	m->buf[m->len] = '\0';
+	return 0;
+}
+
+static int puts_(merge_state *m, const char *s) { return put(m, s, strlen(s)); }
+
+static int putf(merge_state *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int putf(merge_state *m, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return -1;
+	return put(m, tmp, (size_t)n);
+}
+
+/* "key":text, with a comma before all but the first. */
+static int member(merge_state *m, int *first, const char *key, const char *text)
+{
+	int r = puts_(m, *first ? "\"" : ",\"") | puts_(m, key) | puts_(m, "\":") |
+	        puts_(m, text);
+	*first = 0;
+	return r;
+}
+
+static int64_t age_of(const source *s, int64_t now_ms)
+{
+	int64_t a = now_ms - s->ts_ms;
+	return a < 0 ? 0 : a; /* a clock ahead of ours: as fresh as can be */
+}
+
+static int stale(const merge_state *m, const source *s, int64_t now_ms)
+{
+	return !s->have || age_of(s, now_ms) > m->stale_ms;
+}
+
+const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
+{
+	char ts[CLOCK_ISO_LEN];
+	int r = 0, first;
+	m->len = 0;
+	clock_iso_ms(ts, now_ms);
+
+	if (m->legacy) {
+		source *s = find(m, "kato-metrics");
+		r |= putf(m, "{\"type\":\"metrics_update\",\"timestamp\":\"%s\",\"data\":",
+		          ts);
+		r |= puts_(m, s->sect[0]);
+		r |= puts_(m, "}");
+		*len = m->len;
+		return r ? NULL : m->buf;
+	}
+
+	r |= putf(m, "{\"type\":\"realtime_update\",\"timestamp\":\"%s\","
+	             "\"interval_ms\":%" PRId64 ",\"data\":{",
+	          ts, m->interval_ms);
+	first = 1;
+	for (size_t i = 0; i < m->n; i++) {
+		source *s = &m->src[i];
+		const struct builtin *b = builtin_of(s);
+		for (int k = 0; k < 2; k++)
+			if (s->sect[k])
+				r |= member(m, &first, b ? b->sect[k] : s->name, s->sect[k]);
+	}
+	r |= puts_(m, "},\"stale\":[");
+	first = 1;
+	for (size_t i = 0; i < m->n; i++)
+		if (stale(m, &m->src[i], now_ms)) {
+			r |= putf(m, "%s\"%s\"", first ? "" : ",", m->src[i].name);
+			first = 0;
+		}
+	r |= puts_(m, "],\"sources\":{");
+	for (size_t i = 0; i < m->n; i++) {
+		source *s = &m->src[i];
+		r |= putf(m, "%s\"%s\":{\"ok\":%s,", i ? "," : "", s->name,
+		          s->have && s->ok ? "true" : "false");
+		if (s->have) {
+			char sts[CLOCK_ISO_LEN];
+			r |= putf(m, "\"ts\":\"%s\",\"age_ms\":%" PRId64,
+			          clock_iso_ms(sts, s->ts_ms), age_of(s, now_ms));
+		} else {
+			r |= puts_(m, "\"ts\":null,\"age_ms\":null");
+		}
+		if (s->err_json)
+			r |= puts_(m, ",\"error\":") | puts_(m, s->err_json);
+		r |= puts_(m, "}");
+	}
+	r |= puts_(m, "}}");
+	*len = m->len;
+	return r ? NULL : m->buf;
+}
