@@ -1,0 +1,581 @@
+/* kato-snapshot - the HTTP fallback: the latest state as plain JSON, as a
+ * CGI program (websocketd --cgidir, or any CGI server), or from a shell.
+ *
+ * Each request asks kato-hub for a "snap" (its retained messages) and
+ * answers from the newest realtime_update frame at the old backend's
+ * paths:
+ *   /api/v1/health                        KATO /health + sources, stale
+ *   /api/v1/system/metrics                KATO /metrics body
+ *   /api/v1/system/container-stats        {"containers","aggregated"}
+ *   /api/v1/system/container-stats/NAME   one container (also ?name=NAME)
+ *   /api/v1/sessions/count                {"active_count","total_count",
+ *                                          "active_session_count"}
+ * Status codes: 200; 400 bad name or query; 404 unknown path or
+ * container; 405 other methods; 503 no data yet, a section in error, or
+ * no hub.  Nothing from the request is passed to a shell or a program:
+ * the path and query are matched against fixed tables here.
+ *
+ * websocketd 0.4.1 gives CGI children neither --passenv variables nor a
+ * PATH_INFO below the script (a request for .../container-stats/NAME
+ * looks for a file of that name), so settings come as options from the
+ * wrapper scripts kato-live writes, and one container is asked for with
+ * ?name=NAME there.  Under a server that passes PATH_INFO, the
+ * /container-stats/NAME form works as well.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
+#include "clock.h"
+#include "exitcode.h"
+#include "hubsnap.h"
+#include "hubsock.h"
+#include "js.h"
+#include "log.h"
+
+#define MAX_PATH_LEN 256  /* longer request paths are unknown paths */
+#define MAX_QUERY_LEN 512 /* longer query strings are refused */
+#define MAX_NAME_LEN 128  /* longest container name accepted */
+#define MAX_SNAP (8 * 1024 * 1024)
+#define STALE_INTERVALS 3 /* a frame older than this many intervals is stale */
+
+static const char usage_text[] =
+    "usage: kato-snapshot [--socket PATH] [--env-file FILE] [--timeout SECONDS]\n"
+    "                     [PATH]\n"
+    "\n"
+    "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
+    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count) from the\n"
+    "latest frame kato-hub holds.  Run as a CGI program it reads the request\n"
+    "from the CGI environment; given a PATH it prints that path's JSON body.\n"
+    "\n"
+    "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
+    "                         $XDG_RUNTIME_DIR/kato-live/hub.sock, else\n"
+    "                         /tmp/kato-live-UID/hub.sock)\n"
+    "  -e, --env-file FILE    read settings from FILE (default\n"
+    "                         $KATO_LIVE_ENV_FILE)\n"
+    "  -t, --timeout SECONDS  give up on the hub after this long (default 2)\n"
+    "  -h, --help             show this text\n";
+
+enum route { R_NONE, R_HEALTH, R_METRICS, R_CONTAINERS, R_CONTAINER, R_SESSIONS };
+
+static const struct {
+	const char *path;
+	enum route route;
+} routes[] = {
+    {"/api/v1/health", R_HEALTH},
+    {"/api/v1/system/metrics", R_METRICS},
+    {"/api/v1/system/container-stats", R_CONTAINERS},
+    {"/api/v1/sessions/count", R_SESSIONS},
+};
+
+#define CONTAINER_PREFIX "/api/v1/system/container-stats/"
+
+/* An answer: status and body (owned). */
+typedef struct reply {
+	int status;
+	cJSON *body;
+	char data_ts[CLOCK_ISO_LEN]; /* the frame's timestamp, or "" */
+} reply;
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	}
+	return "Error";
+}
+
+static void *need(void *p)
+{
+	if (!p)
+		log_die(KL_EXIT_TEMP, "out of memory");
+	return p;
+}
+
+/* reply with {"error":msg,"timestamp":now}. */
+static void fail(reply *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(reply *r, int status, const char *fmt, ...)
+{
+	char msg[512], now[CLOCK_ISO_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON_Delete(r->body);
+	r->status = status;
+	r->body = need(cJSON_CreateObject());
+	need(cJSON_AddStringToObject(r->body, "error", msg));
+	need(cJSON_AddStringToObject(r->body, "timestamp", clock_iso_now(now)));
+}
+
+/* A container name: 1..MAX_NAME_LEN of [A-Za-z0-9_.-]. */
+static int valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > MAX_NAME_LEN)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		            "0123456789_.-", s[i]) || s[i] == '\0')
+			return 0;
+	return 1;
+}
+
+/* The request path without a trailing '/': SCRIPT_NAME + PATH_INFO as the
+ * CGI spec has it (websocketd gives SCRIPT_NAME "/" and the whole path in
+ * PATH_INFO).  Returns 0, or -1 if it is too long. */
+static int request_path(char *buf, size_t len, const char *arg)
+{
+	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
+	int n;
+	if (arg)
+		n = snprintf(buf, len, "%.*s", (int)strcspn(arg, "?"), arg);
+	else if (!sn || !strcmp(sn, "/") || !*sn)
+		n = snprintf(buf, len, "%s", pi ? pi : "");
+	else
+		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* Match the path; for R_CONTAINER copy the name.  Sets r on a bad name. */
+static enum route match(const char *path, char name[MAX_NAME_LEN + 1], reply *r)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(path, routes[i].path))
+			return routes[i].route;
+	size_t pl = strlen(CONTAINER_PREFIX);
+	if (strncmp(path, CONTAINER_PREFIX, pl) != 0)
+		return R_NONE;
+	const char *n = path + pl;
+	if (!valid_name(n, strlen(n))) {
+		fail(r, 400, "bad container name: 1 to %d of A-Z a-z 0-9 _ . -",
+		     MAX_NAME_LEN);
+		return R_CONTAINER;
+	}
+	strcpy(name, n);
+	return R_CONTAINER;
+}
+
+/* Check the query string: "name=NAME" (container-stats only) and the
+ * cache busters "_=DIGITS" and "t=DIGITS" are allowed, nothing else.
+ * Returns 0, or -1 with r set. */
+static int check_query(const char *q, enum route *route,
+                       char name[MAX_NAME_LEN + 1], reply *r)
+{
+	if (!q || !*q)
+		return 0;
+	size_t qlen = strlen(q);
+	if (qlen > MAX_QUERY_LEN) {
+		fail(r, 400, "query string longer than %d bytes", MAX_QUERY_LEN);
+		return -1;
+	}
+	const char *p = q;
+	while (*p) {
+		size_t seg = strcspn(p, "&");
+		const char *eq = memchr(p, '=', seg);
+		size_t klen = eq ? (size_t)(eq - p) : seg;
+		const char *v = eq ? eq + 1 : p + seg;
+		size_t vlen = (size_t)(p + seg - v);
+		if (seg == 0) {
+			/* empty segment ("a=1&&b=2"): nothing to check */
+		} else if (klen == 4 && !strncmp(p, "name", 4)) {
+			if (*route != R_CONTAINERS && *route != R_CONTAINER) {
+				fail(r, 400, "query parameter name is for "
+				     "/api/v1/system/container-stats only");
+				return -1;
+			}
+			if (*route == R_CONTAINER || name[0]) {
+				fail(r, 400, "container name given twice");
+				return -1;
+			}
+			if (!valid_name(v, vlen)) {
+				fail(r, 400, "bad container name: 1 to %d of "
+				     "A-Z a-z 0-9 _ . -", MAX_NAME_LEN);
+				return -1;
+			}
+			memcpy(name, v, vlen);
+			name[vlen] = '\0';
+		} else if ((klen == 1 && (*p == '_' || *p == 't')) &&
+		           vlen > 0 && vlen <= 20 &&
+		           strspn(v, "0123456789") >= vlen) {
+			/* a cache buster */
+		} else {
+			int safe = klen > 0 && klen <= 32;
+			for (size_t i = 0; safe && i < klen; i++)
+				safe = strchr("abcdefghijklmnopqrstuvwxyz"
+				              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
+				              p[i]) && p[i];
+			if (safe)
+				fail(r, 400, "bad query parameter %.*s (allowed: "
+				     "name on container-stats, _ and t with "
+				     "digits)", (int)klen, p);
+			else
+				fail(r, 400, "bad query string");
+			return -1;
+		}
+		p += seg;
+		if (*p == '&')
+			p++;
+	}
+	if (*route == R_CONTAINERS && name[0])
+		*route = R_CONTAINER;
+	return 0;
+}
+
+/* What kato-snapshot knows about the frame it answers from. */
+typedef struct frame_info {
+	const cJSON *frame;  /* the realtime_update */
+	const cJSON *data;   /* its "data" */
+	int64_t age_ms;      /* now - its timestamp, or -1 if unknown */
+	int old;             /* the whole frame is older than its allowance */
+} frame_info;
+
+/* Is source stale in this frame? */
+static int is_stale(const frame_info *f, const char *source)
+{
+	if (f->old)
+		return 1;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f->frame, "stale"))
+		if (cJSON_IsString(s) && !strcmp(s->valuestring, source))
+			return 1;
+	return 0;
+}
+
+/* Add "timestamp" (the frame's), "age_ms" and "stale" (the given sources
+ * that are stale) to obj. */
+static void add_freshness(cJSON *obj, const frame_info *f,
+                          const char *const *sources, size_t n)
+{
+	const char *ts = js_str(f->frame, "timestamp");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "stale");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "timestamp");
+	need(ts ? cJSON_AddStringToObject(obj, "timestamp", ts)
+	        : cJSON_AddNullToObject(obj, "timestamp"));
+	need(js_add_num(obj, "age_ms", f->age_ms >= 0, (double)f->age_ms));
+	cJSON *st = need(cJSON_AddArrayToObject(obj, "stale"));
+	for (size_t i = 0; i < n; i++)
+		if (is_stale(f, sources[i]))
+			cJSON_AddItemToArray(st, need(cJSON_CreateString(sources[i])));
+}
+
+/* The frame's section key as a copy, or NULL with r set (503: absent or
+ * {"error":...}). */
+static cJSON *section(const frame_info *f, const char *key, const char *source,
+                      const char *flag, reply *r)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(f->data, key);
+	if (!cJSON_IsObject(s)) {
+		fail(r, 503, "the pipeline sends no %s section (%s=false?)", key,
+		     flag);
+		return NULL;
+	}
+	const char *e = js_str(s, "error");
+	if (e) {
+		fail(r, 503, "%s: %s", source, e);
+		need(cJSON_AddStringToObject(r->body, "source", source));
+		need(cJSON_AddBoolToObject(r->body, "stale", is_stale(f, source)));
+		return NULL;
+	}
+	return need(cJSON_Duplicate(s, 1));
+}
+
+static void answer_health(const frame_info *f, reply *r)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(f->data, "health");
+	const char *st = js_str(h, "status");
+	if (!st || js_str(h, "error") ||
+	    (strcmp(st, "healthy") && strcmp(st, "degraded") &&
+	     strcmp(st, "unhealthy")))
+		st = "unknown";
+	r->body = need(cJSON_CreateObject());
+	need(cJSON_AddStringToObject(r->body, "status", st));
+	cJSON_AddItemToObject(r->body, "kato",
+	                      need(h ? cJSON_Duplicate(h, 1) : cJSON_CreateNull()));
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(f->frame, "sources");
+	cJSON_AddItemToObject(r->body, "sources",
+	                      need(cJSON_IsObject(src) ? cJSON_Duplicate(src, 1)
+	                                               : cJSON_CreateObject()));
+	/* every source the frame names may be stale */
+	const char *names[16];
+	size_t n = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, src)
+		if (n < 16 && s->string)
+			names[n++] = s->string;
+	add_freshness(r->body, f, names, n);
+	r->status = 200;
+}
+
+static void answer(const frame_info *f, enum route route, const char *name,
+                   reply *r)
+{
+	static const char *const k[] = {"kato-metrics"};
+	static const char *const d[] = {"docker-stats"};
+	static const char *const s[] = {"session-summary"};
+	cJSON *sec;
+	switch (route) {
+	case R_HEALTH:
+		answer_health(f, r);
+		return;
+	case R_METRICS:
+		if (!(sec = section(f, "metrics", "kato-metrics",
+		                    "WEBSOCKET_ENABLED", r)))
+			return;
+		/* KATO's body as it was, with only "stale" added: its own
+		 * "timestamp" keeps its meaning.  The frame's is a header. */
+		cJSON *st = need(cJSON_AddArrayToObject(sec, "stale"));
+		if (is_stale(f, k[0]))
+			cJSON_AddItemToArray(st, need(cJSON_CreateString(k[0])));
+		break;
+	case R_CONTAINERS:
+	case R_CONTAINER:
+		if (!(sec = section(f, "containers", "docker-stats",
+		                    "WEBSOCKET_CONTAINER_STATS", r)))
+			return;
+		if (route == R_CONTAINER) {
+			cJSON *c, *found = NULL;
+			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(sec, "containers")) {
+				const char *cn = js_str(c, "name");
+				if (cn && *cn == '/')
+					cn++;
+				if (cn && !strcmp(cn, name)) {
+					found = c;
+					break;
+				}
+			}
+			if (!found) {
+				cJSON_Delete(sec);
+				fail(r, 404, "no container named %s", name);
+				return;
+			}
+			cJSON *one = need(cJSON_Duplicate(found, 1));
+			cJSON_Delete(sec);
+			sec = one;
+			/* the entry keeps its own sample "timestamp" */
+			cJSON *stl = need(cJSON_AddArrayToObject(sec, "stale"));
+			if (is_stale(f, d[0]))
+				cJSON_AddItemToArray(stl, need(cJSON_CreateString(d[0])));
+			need(js_add_num(sec, "age_ms", f->age_ms >= 0, (double)f->age_ms));
+			break;
+		}
+		add_freshness(sec, f, d, 1);
+		break;
+	case R_SESSIONS:
+		if (!(sec = section(f, "sessions", "session-summary",
+		                    "WEBSOCKET_ENABLED", r)))
+			return;
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(sec, "active_count");
+		cJSON_DeleteItemFromObjectCaseSensitive(sec, "active_session_count");
+		cJSON_AddItemToObject(sec, "active_session_count",
+		                      need(cJSON_IsNumber(a) ? cJSON_CreateNumber(a->valuedouble)
+		                                             : cJSON_CreateNull()));
+		add_freshness(sec, f, s, 1);
+		break;
+	default:
+		fail(r, 404, "no such path");
+		return;
+	}
+	r->status = 200;
+	r->body = sec;
+}
+
+/* Answer a metrics request from a legacy metrics_update. */
+static void answer_legacy(const cJSON *legacy, enum route route, reply *r)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(legacy, "data");
+	if (route != R_METRICS) {
+		fail(r, 503, "no data yet: the pipeline sends legacy "
+		     "metrics_update frames, which hold KATO metrics only");
+		return;
+	}
+	if (!cJSON_IsObject(m) || js_str(m, "error")) {
+		fail(r, 503, "kato-metrics: %s",
+		     js_str(m, "error") ? js_str(m, "error") : "no metrics");
+		return;
+	}
+	r->status = 200;
+	r->body = need(cJSON_Duplicate(m, 1));
+	const char *ts = js_str(legacy, "timestamp");
+	snprintf(r->data_ts, sizeof r->data_ts, "%s", ts ? ts : "");
+}
+
+static void lookup(const char *sock, int timeout_ms, enum route route,
+                   const char *name, reply *r)
+{
+	hubsnap s;
+	char err[HUBSNAP_ERR_LEN];
+	int rc = hubsnap_fetch(sock, timeout_ms, MAX_SNAP, &s, err);
+	if (rc == HUBSNAP_DOWN) {
+		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+		return;
+	}
+	if (rc != HUBSNAP_OK) {
+		fail(r, 503, "no data: %s", err);
+		hubsnap_free(&s);
+		return;
+	}
+	if (!s.frame && s.legacy) {
+		answer_legacy(s.legacy, route, r);
+	} else if (!s.frame) {
+		fail(r, 503, "no data yet: the hub has had no frame from kato-merge");
+	} else {
+		frame_info f = {.frame = s.frame, .age_ms = -1};
+		f.data = cJSON_GetObjectItemCaseSensitive(s.frame, "data");
+		int64_t ts;
+		const char *t = js_str(s.frame, "timestamp");
+		double iv = 3000;
+		js_num(s.frame, "interval_ms", &iv);
+		if (t && clock_parse_iso(t, &ts) == 0) {
+			f.age_ms = clock_wall_ms() - ts;
+			if (f.age_ms < 0)
+				f.age_ms = 0;
+			f.old = f.age_ms > (int64_t)(iv * STALE_INTERVALS);
+		}
+		if (!cJSON_IsObject(f.data))
+			fail(r, 503, "no data: the hub's frame has no data");
+		else
+			answer(&f, route, name, r);
+		snprintf(r->data_ts, sizeof r->data_ts, "%s", t ? t : "");
+	}
+	hubsnap_free(&s);
+}
+
+/* Write the CGI response: headers, then the body unless head_only. */
+static int respond(const reply *r, int head_only, const char *allow)
+{
+	char *text = NULL;
+	if (r->body)
+		text = need(cJSON_PrintUnformatted(r->body));
+	size_t len = text ? strlen(text) + 1 : 0;
+	printf("Status: %d %s\r\n", r->status, reason(r->status));
+	if (text)
+		printf("Content-Type: application/json\r\n"
+		       "Content-Length: %zu\r\n", len);
+	printf("Cache-Control: no-store\r\n"
+	       "Access-Control-Allow-Origin: *\r\n"
+	       "X-Content-Type-Options: nosniff\r\n");
+	if (allow)
+		printf("Allow: %s\r\n"
+		       "Access-Control-Allow-Methods: %s\r\n"
+		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
+		       allow, allow);
+	if (r->data_ts[0])
+		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
+	printf("\r\n");
+	if (text && !head_only)
+		printf("%s\n", text);
+	free(text);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"env-file", required_argument, NULL, 'e'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *sock_opt = NULL, *env_file = NULL;
+	int64_t timeout_ns = 2000000000LL;
+	int o;
+	while ((o = getopt_long(argc, argv, "s:e:t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': sock_opt = optarg; break;
+		case 'e': env_file = optarg; break;
+		case 't':
+			if (clock_parse_seconds(optarg, &timeout_ns) < 0)
+				log_usage("--timeout %s: not a number of seconds", optarg);
+			break;
+		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
+		default: log_usage("unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		log_usage("one PATH at most");
+	const char *arg = optind < argc ? argv[optind] : NULL;
+	const char *method = getenv("REQUEST_METHOD");
+	if (!arg && !method)
+		log_usage("not run as CGI (no REQUEST_METHOD) and no PATH given");
+
+	reply r = {0};
+	char cerr[CFG_ERR_LEN];
+	int cfg_ok = env_file ? cfg_load_file(env_file, cerr) : cfg_init(cerr);
+	char sock[512];
+	if (sock_opt)
+		snprintf(sock, sizeof sock, "%s", sock_opt);
+	else if (cfg_get("KATO_HUB_SOCKET") && *cfg_get("KATO_HUB_SOCKET"))
+		snprintf(sock, sizeof sock, "%s", cfg_get("KATO_HUB_SOCKET"));
+	else if (hubsock_default_path(sock, sizeof sock) < 0)
+		sock[0] = '\0';
+
+	char path[MAX_PATH_LEN + 1], name[MAX_NAME_LEN + 1] = "";
+	enum route route = R_NONE;
+	const char *allow = NULL;
+	int head = 0;
+	if (request_path(path, sizeof path, arg) == 0)
+		route = match(path, name, &r);
+	if (r.body) {
+		/* match() refused the name */
+	} else if (route == R_NONE) {
+		fail(&r, 404, "no such path (try /api/v1/health, "
+		     "/api/v1/system/metrics, /api/v1/system/container-stats, "
+		     "/api/v1/sessions/count)");
+	} else if (method && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		allow = "GET, HEAD, OPTIONS";
+		if (!strcmp(method, "OPTIONS"))
+			r.status = 204;
+		else
+			fail(&r, 405, "method not allowed: use GET");
+	} else if (check_query(arg && strchr(arg, '?') ? strchr(arg, '?') + 1
+	                                                : (arg ? NULL : getenv("QUERY_STRING")),
+	                       &route, name, &r) < 0) {
+		/* r says why */
+	} else if (cfg_ok < 0) {
+		log_warn("%s", cerr);
+		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
+	} else if (!sock[0]) {
+		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
+	} else {
+		head = method && !strcmp(method, "HEAD");
+		lookup(sock, (int)(timeout_ns / 1000000), route, name, &r);
+	}
+	cfg_free();
+
+	int rc = KL_EXIT_OK;
+	if (arg) {
+		/* from a shell: the body only, exit 1 unless 200 */
+		char *text = r.body ? need(cJSON_PrintUnformatted(r.body)) : NULL;
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		if (fflush(stdout) != 0)
+			rc = KL_EXIT_TEMP;
+		else if (r.status != 200) {
+			log_warn("%s: %d %s", path, r.status, reason(r.status));
+			rc = KL_EXIT_NO;
+		}
+	} else if (respond(&r, head, allow) < 0) {
+		rc = KL_EXIT_TEMP;
+	}
+	cJSON_Delete(r.body);
+	return rc;
+}
