@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# docker-stats against a real engine: Podman's Docker-compatible API,
+# served by `podman system service` on a socket this file starts, with
+# real busybox containers: one burning CPU, one idle, one stopped, one
+# whose name the filter does not match.
+
+bats_require_minimum_version 1.5.0
+
+load lib/common
+load lib/podman
+
+setup_file() {
+	export P="kato-t$$"              # this run's containers
+	export OTHER="notkato-t$$"       # one the default filter must skip
+	export SOCK="$BATS_FILE_TMPDIR/podman.sock"
+	export HOST="unix://$SOCK"
+	podman_image
+	podman_rm "$P-burn" "$P-idle" "$P-stopped" "$OTHER"
+	# Half a CPU burning: a steady figure, and the shared machine keeps
+	# its other core and a half.
+	podman_run "$P-burn" --cpus 0.5 -- sh -c 'yes >/dev/null'
+	podman_run "$P-idle" sleep 3600
+	podman_run "$P-stopped" true
+	podman_run "$OTHER" sleep 3600
+	podman_service "$HOST" "$BATS_FILE_TMPDIR/service.log"
+	export SERVICE_PID=$PODMAN_SERVICE_PID
+	wait_until 20 podman_service_ready "$HOST"
+	wait_until 20 bash -c "[ \"\$(podman inspect -f '{{.State.Status}}' $P-stopped)\" = exited ]"
+}
+
+teardown_file() {
+	podman_service_stop "$SERVICE_PID"
+	podman_rm "$P-burn" "$P-idle" "$P-stopped" "$P-new" "$OTHER"
+}
+
+setup() {
+	OUT=$BATS_TEST_TMPDIR/out
+	ERR=$BATS_TEST_TMPDIR/err
+}
+
+teardown() {
+	stop_spawned
+	[ -z "${SVC2:-}" ] || podman_service_stop "$SVC2"
+	assert_no_sanitizer_reports "$ERR"
+}
+
+# The record for container $1 in the first line of $OUT.
+entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.name == $n)'; }
+
+@test "--help prints the usage and exits 0" {
+	run docker-stats --help
+	assert_success
+	assert_output --partial "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]"
+	assert_output --partial "--once-gap SECONDS"
+}
+
+@test "a bad option or regular expression is a usage error (exit 100)" {
+	run docker-stats --frobnicate
+	[ "$status" -eq 100 ]
+	run docker-stats --name '(' --once
+	[ "$status" -eq 100 ]
+	assert_output --partial "bad --name '('"
+	run docker-stats --host http://x --once
+	[ "$status" -eq 100 ]
+}
+
+@test "--once reports every matching container with CPU, memory, network and block I/O" {
+	docker-stats --host "$HOST" --name "^$P-" --once >"$OUT" 2>"$ERR"
+	run jq -r '[.source, .ok, (.data.containers | map(.name) | join(","))] | @tsv' "$OUT"
+	assert_output "$(printf 'docker-stats\ttrue\t%s-burn,%s-idle,%s-stopped' "$P" "$P" "$P")"
+	[ "$(wc -l <"$OUT")" -eq 1 ]
+	run entry "$P-idle"
+	assert_output --regexp '"status":"running","cpu":[0-9.]+,'
+	run jq -e '.memory.usage_bytes > 0 and .memory.limit_bytes > 0 and
+	           (.memory.usage_mb | type) == "number" and
+	           .network.rx_bytes >= 0 and .block_io.read_bytes >= 0 and
+	           (.id | length) == 64 and (.timestamp | test("Z$"))' <<<"$output"
+	run jq -r '.data.engine, .data.api_version' "$OUT"
+	assert_output --regexp '^podman
+[0-9]+\.[0-9]+$'
+}
+
+@test "the burning container's CPU% agrees with podman stats within 5 points, memory within 5%" {
+	docker-stats --host "$HOST" --name "^$P-burn$" --once --once-gap 1 >"$OUT" 2>"$ERR"
+	ours=$(entry "$P-burn" | jq -r .cpu)
+	theirs=$(podman_cpu "$P-burn")
+	mem_ours=$(entry "$P-burn" | jq -r .memory.usage_bytes)
+	mem_theirs=$(podman_mem_bytes "$P-burn")
+	echo "cpu: docker-stats $ours, podman stats $theirs" >&3
+	echo "memory: docker-stats $mem_ours, podman stats $mem_theirs" >&3
+	awk -v a="$ours" -v b="$theirs" 'BEGIN { d = a - b; exit !(a > 20 && (d < 0 ? -d : d) <= 5) }'
+	awk -v a="$mem_ours" -v b="$mem_theirs" 'BEGIN { d = a - b; exit !(b > 0 && (d < 0 ? -d : d) <= 0.05 * b) }'
+}
+
+@test "a stopped container is listed with its status and null numbers, never zeros" {
+	docker-stats --host "$HOST" --name "^$P-stopped$" --once >"$OUT" 2>"$ERR"
+	run entry "$P-stopped"
+	assert_output --partial '"status":"exited","cpu":null,'
+	assert_output --partial '"memory":{"usage_bytes":null,"limit_bytes":null,"usage_mb":null,"limit_mb":null,"usage_percent":null}'
+	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null}'
+	run jq -c '.data.aggregated | [.total_cpu_percent, .total_memory_mb, .container_count, .running_count]' "$OUT"
+	assert_output '[null,null,1,0]'
+}
+
+@test "the aggregate sums the containers' figures" {
+	docker-stats --host "$HOST" --name "^$P-" --once >"$OUT" 2>"$ERR"
+	run jq -e '.data as $d | ($d.containers | map(.cpu // 0) | add) as $cpu |
+	           ($d.containers | map(.memory.usage_bytes // 0) | add / 1048576) as $mem |
+	           ($d.aggregated.total_cpu_percent - $cpu | fabs) < 0.05 and
+	           ($d.aggregated.total_memory_mb - $mem | fabs) < 0.05 and
+	           $d.aggregated.container_count == 3 and $d.aggregated.running_count == 2 and
+	           ($d.aggregated.total_memory_percent | type) == "number"' "$OUT"
+}
+
+@test "by default only kato and kato-* are picked; --all takes every container" {
+	docker-stats --host "$HOST" --once >"$OUT" 2>"$ERR"
+	run jq -r '.data.containers[].name' "$OUT"
+	assert_line "$P-burn"
+	refute_line "$OTHER"
+	docker-stats --host "$HOST" --all --once >"$OUT" 2>"$ERR"
+	run jq -r '.data.containers[].name' "$OUT"
+	assert_line "$OTHER"
+	assert_line "$P-idle"
+}
+
+@test "the first sample of a running loop has null CPU, the next ones a figure" {
+	spawn docker-stats --host "$HOST" --name "^$P-idle$" --interval 0.3 >"$OUT" 2>"$ERR"
+	wait_until 20 bash -c "[ \$(wc -l <'$OUT') -ge 2 ]"
+	run jq -c '.data.containers[0].cpu' "$OUT"
+	[ "${lines[0]}" = null ]
+	[[ "${lines[1]}" =~ ^[0-9.]+$ ]]
+}
+
+@test "containers that start and vanish while it runs come and go" {
+	spawn docker-stats --host "$HOST" --name "^$P-(idle|new)$" --interval 0.3 >"$OUT" 2>"$ERR"
+	wait_until 20 grep -q "$P-idle" "$OUT"
+	podman_run "$P-new" sleep 3600
+	has_new_cpu() { tail -n 1 "$OUT" | jq -e --arg n "$P-new" '.data.containers[] | select(.name == $n) | .cpu != null' >/dev/null; }
+	wait_until 30 has_new_cpu
+	podman_rm "$P-new"
+	gone() { tail -n 1 "$OUT" | jq -e --arg n "$P-new" '.ok and ([.data.containers[].name] | index($n) == null)' >/dev/null; }
+	wait_until 30 gone
+	run jq -s 'map(select(.ok | not)) | length' "$OUT"
+	assert_output 0
+}
+
+@test "engine socket missing: ok:false saying so, then recovery when the engine starts" {
+	sock=$BATS_TEST_TMPDIR/late.sock
+	spawn docker-stats --host "unix://$sock" --all --interval 0.2 >"$OUT" 2>"$ERR"
+	wait_until 20 grep -q '"ok":false' "$OUT"
+	run head -n 1 "$OUT"
+	assert_output --partial "\"error\":\"GET unix://$sock /_ping: No such file or directory\""
+	podman_service "unix://$sock" "$BATS_TEST_TMPDIR/service.log"
+	SVC2=$PODMAN_SERVICE_PID
+	wait_until 40 grep -q '"ok":true' "$OUT"
+	kill -0 "$LAST_PID"
+	run grep -c 'recovered after' "$ERR"
+	assert_output 1
+}
+
+@test "the engine going away and coming back: the version is asked for again" {
+	sock=$BATS_TEST_TMPDIR/flaky.sock
+	podman_service "unix://$sock" "$BATS_TEST_TMPDIR/service.log"
+	SVC2=$PODMAN_SERVICE_PID
+	wait_until 20 podman_service_ready "unix://$sock"
+	spawn docker-stats --host "unix://$sock" --name "^$P-idle$" --interval 0.2 >"$OUT" 2>"$ERR"
+	wait_until 20 grep -q '"ok":true' "$OUT"
+	podman_service_stop "$SVC2"
+	wait_until 20 grep -q '"ok":false' "$OUT"
+	podman_service "unix://$sock" "$BATS_TEST_TMPDIR/service2.log"
+	SVC2=$PODMAN_SERVICE_PID
+	wait_until 40 bash -c "awk '/\"ok\":false/ { f = 1 } f && /\"ok\":true/ { found = 1 } END { exit !found }' '$OUT'"
+}
+
+@test "tcp:// reaches the engine too" {
+	port=$(free_port)
+	podman_service "tcp://127.0.0.1:$port" "$BATS_TEST_TMPDIR/service.log"
+	SVC2=$PODMAN_SERVICE_PID
+	wait_until 20 podman_service_ready "tcp://127.0.0.1:$port"
+	DOCKER_HOST="tcp://127.0.0.1:$port" docker-stats --name "^$P-idle$" --once >"$OUT" 2>"$ERR"
+	run jq -r '.ok, .data.containers[0].name, (.data.containers[0].cpu | type)' "$OUT"
+	assert_output "true
+$P-idle
+number"
+}
+
+@test "--once with no engine exits 1 and says why on stderr" {
+	run -1 docker-stats --host "unix://$BATS_TEST_TMPDIR/none.sock" --once
+	assert_output --partial "docker-stats: warning: GET unix://$BATS_TEST_TMPDIR/none.sock /_ping: No such file or directory"
+	assert_output --partial '"ok":false'
+}
+
+@test "an engine answering garbage or an error status: ok:false with what it said, and it keeps running" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" garbage >/dev/null
+	wait_until 20 port_open "$port"
+	run -1 docker-stats --host "tcp://127.0.0.1:$port" --once
+	assert_output --partial "GET http://127.0.0.1:$port/v1.41/containers/json?all=1: answer is not a list of containers (invalid JSON at byte 0)"
+	stop_spawned
+
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" 500 >/dev/null
+	wait_until 20 port_open "$port"
+	spawn docker-stats --host "tcp://127.0.0.1:$port" --interval 0.2 >"$OUT" 2>"$ERR"
+	wait_until 20 grep -q 'engine on fire' "$OUT"
+	run head -n 1 "$OUT"
+	assert_output --partial "\"ok\":false,\"error\":\"GET http://127.0.0.1:$port/v1.41/containers/json?all=1: HTTP 500: {\\\"message\\\":\\\"engine on fire\\\"}\""
+	kill -0 "$LAST_PID"
+}
+
+@test "an answer without an Api-Version header is not taken for an engine" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" noversion >/dev/null
+	wait_until 20 port_open "$port"
+	run -1 docker-stats --host "tcp://127.0.0.1:$port" --once
+	assert_output --partial "not a Docker engine: no usable Api-Version header"
+}
+
+@test "SIGTERM stops it at once with status 0; a closed stdout stops it quietly" {
+	spawn docker-stats --host "$HOST" --name "^$P-idle$" --interval 0.2 >"$OUT" 2>"$ERR"
+	pid=$LAST_PID
+	wait_until 20 grep -q '"ok":true' "$OUT"
+	kill -TERM "$pid"
+	wait_until 5 bash -c "! kill -0 $pid"
+	run wait "$pid"
+	assert_success
+	KL_PIDS=()
+
+	run bash -c "docker-stats --host '$HOST' --name '^$P-idle\$' --interval 0.2 2>'$ERR' | head -n 2 | wc -l"
+	assert_output 2
+	run cat "$ERR"
+	assert_output ""
+}
