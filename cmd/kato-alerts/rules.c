@@ -380,13 +380,20 @@ static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
 	    js_path(frame, "sources"), "kato-metrics");
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(src, "ok");
 	const char *merr = js_str(frame, "data.metrics.error");
+	const char *serr = js_str(src, "error");
 	int metrics_ok = cJSON_IsObject(js_path(frame, "data.metrics")) && !merr;
+	/* Before kato-metrics' first record nothing is known (source_stale
+	 * says so); after it, a failure is KATO unreachable or failing. */
 	if (merr && !strncmp(merr, "no data yet", 11))
-		merr = NULL; /* not known yet: source_stale says so */
-	if (cJSON_IsFalse(ok) && !merr)
-		merr = js_str(src, "error");
+		merr = NULL;
+	int failed = merr != NULL;
+	if (cJSON_IsFalse(ok) && !(serr && !strncmp(serr, "no data yet", 11))) {
+		failed = 1;
+		if (!merr)
+			merr = serr;
+	}
 	const char *hs = js_str(frame, "data.health.status");
-	if (merr || cJSON_IsFalse(ok)) {
+	if (failed) {
 		o.v = V_OVER;
 		o.level = LV_ERROR;
 		snprintf(o.message, sizeof o.message, "KATO is unreachable or failing: %s",
