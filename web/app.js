@@ -874,8 +874,9 @@ async function fetchJson(path, signal) {
 	let body = null;
 	try { body = await r.json(); } catch (e) { body = null; }
 	if (!r.ok) {
-		const why = body && (body.detail || body.error) ? ': ' + (body.detail || body.error) : '';
-		throw new Error(`GET ${path}: HTTP ${r.status}${why}`);
+		/* kato-snapshot says why in {"error"}; KATO-style bodies in {"detail"} */
+		const why = body && (body.error || body.detail);
+		throw new Error(typeof why === 'string' ? `${why} (HTTP ${r.status})` : `GET ${path}: HTTP ${r.status}`);
 	}
 	if (body === null || typeof body !== 'object') throw new Error(`GET ${path}: not a JSON object`);
 	return body;
@@ -901,20 +902,23 @@ async function pollOnce(panels) {
 	if (gen !== pollGen) return;    /* stopped meanwhile: the WebSocket is back */
 
 	const data = {};
-	let stale = [], sources = {}, any = false, errors = [];
+	const stale = new Set();
+	let sources = {}, any = false;
+	const errors = [];
+	/* kato-snapshot adds "stale" (the stale sources) to each answer */
 	const take = (p) => {
 		const r = res[p];
 		if (!r) return undefined;
 		if (r.error) { errors.push(r.error); return { error: r.error }; }
 		any = true;
+		if (Array.isArray(r.body.stale)) for (const x of r.body.stale) stale.add(x);
 		return r.body;
 	};
 	if (panels.includes('metrics')) {
 		const h = take('/api/v1/health');
 		if (h && !h.error && 'kato' in h) {
-			/* kato-snapshot: {"kato": <KATO /health body>|{"error"}, "stale": [...], "sources": {...}} */
+			/* kato-snapshot: {"status", "kato": <KATO /health body>|{"error"}, "sources", "stale", "age_ms"} */
 			data.health = h.kato === null ? { error: 'no health from KATO' } : h.kato;
-			if (Array.isArray(h.stale)) stale = h.stale;
 			if (h.sources && typeof h.sources === 'object') sources = h.sources;
 		} else {
 			data.health = h;
@@ -929,7 +933,7 @@ async function pollOnce(panels) {
 	}
 	pollError = errors.length ? errors.join('; ') : null;
 	if (any) pollOkAt = Date.now();
-	applyFrame({ data, stale, sources });
+	applyFrame({ data, stale: [...stale], sources });
 }
 
 function startPolling() {
