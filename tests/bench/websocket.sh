@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# tests/bench/websocket.sh - WebSocket delivery benchmark.
+#
+# kato-live (producer -> kato-hub -> kato-sub under a real websocketd)
+# against the old backend's design (one asyncio `websockets` process that
+# sends each frame to every client in turn, tests/bench/pybcast.py), in the
+# same run, on 127.0.0.1 ports chosen free at run time:
+#
+#   * 10, 100, 1000 clients (tests/bench/wsload.c, one epoll thread) while
+#     tests/bench/produce.py writes ~3 KB realtime_update frames at 10/s,
+#     each stamped with its sequence number and CLOCK_MONOTONIC send time:
+#     delivery latency p50/p99/max, frames lost, server CPU (utime+stime
+#     from /proc/PID/stat of websocketd + every kato-sub + kato-hub, or of
+#     the Python process), memory per connection (RSS and PSS from
+#     /proc/PID/smaps_rollup);
+#   * the same with one stuck client (handshake done, tiny SO_RCVBUF, never
+#     reads) connected alone for BENCH_PREFILL seconds first, the first half
+#     of them with the producer bursting at 500 frames/s so the buffers
+#     between it and the server are full (loopback TCP alone buffers ~4 MB:
+#     two minutes at 10 frames/s), and the largest per-process memory
+#     growth while it stays stuck;
+#   * kato-merge's tick jitter at a 100 ms interval (tests/bench/tickjitter.py).
+#
+# Settings (environment):
+#   BENCH_CLIENTS="10 100 1000"  client counts
+#   BENCH_SECONDS=10             measured window per run
+#   BENCH_RATE=10                frames per second
+#   BENCH_FRAME_SIZE=3000        bytes per frame (500..3996)
+#   BENCH_STUCK_CLIENTS=100      clients in the stuck-client runs (0: skip)
+#   BENCH_PREFILL=8              seconds the stuck client is alone first
+#   BENCH_TICK_SECONDS=60        kato-merge jitter run (0: skip; the issue's
+#                                figure is over 600)
+#   BENCH_SERVERS="kato-live python"
+#   BENCH_HUB, BENCH_SUB         commands standing in for kato-hub/kato-sub
+#   KL_BIN=bin                   where the tools are
+# Results: build/bench/websocket.ndjson (one JSON object per run) and a
+# Markdown table on stdout.  Exit 0 when every run completed, 1 if any
+# failed, 100 on a missing prerequisite.
+set -u
+cd "$(dirname "$0")/../.." || exit 111
+TOP=$PWD
+: "${KL_BIN:=$TOP/bin}"
+PY=/usr/bin/python3
+CLIENTS=${BENCH_CLIENTS-10 100 1000}
+WINDOW=${BENCH_SECONDS:-10}
+RATE=${BENCH_RATE:-10}
+SIZE=${BENCH_FRAME_SIZE:-3000}
+STUCK_N=${BENCH_STUCK_CLIENTS:-100}
+PREFILL=${BENCH_PREFILL:-8}
+BURST=$(awk "BEGIN{print $PREFILL / 2}")
+TICK_S=${BENCH_TICK_SECONDS:-60}
+SERVERS=${BENCH_SERVERS-kato-live python}
+HUB=${BENCH_HUB:-$KL_BIN/kato-hub}
+SUB=${BENCH_SUB:-$KL_BIN/kato-sub}
+OUTDIR=$TOP/build/bench
+RESULTS=$OUTDIR/websocket.ndjson
+B=tests/bench
+
+say() { echo "websocket.sh: $*" >&2; }
+need() { command -v "$1" >/dev/null 2>&1 || { say "fatal: $1 not found (scripts/install-deps)"; exit 100; }; }
+need websocketd
+need cc
+need jq
+$PY -c 'import websockets' 2>/dev/null ||
+	{ say "fatal: $PY has no websockets module (apt-get install python3-websockets)"; exit 100; }
+mkdir -p "$OUTDIR" || exit 111
+cc -O2 -std=c11 -Wall -Wextra -Werror -o "$OUTDIR/wsload" $B/wsload.c ||
+	{ say "fatal: unable to build wsload"; exit 111; }
+# Many sockets: wsload raises its own soft limit; websocketd needs about
+# four descriptors per connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for() { # wait_for SECONDS CMD...
+	local end=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# Every process started here, stopped by PID at the end of each run and
+# on exit.  websocketd's children (kato-sub) are collected before it is
+# stopped: it does not wait for them.
+PIDS=()
+descendants() {
+	local p c
+	for p in "$@"; do
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			echo "$c"
+			descendants "$c"
+		done
+	done
+}
+stop_all() {
+	local p all
+	[ ${#PIDS[@]} -gt 0 ] || return 0
+	all=("${PIDS[@]}" $(descendants "${PIDS[@]}"))
+	for p in "${all[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${all[@]}"; do
+		for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+}
+TMPS=()
+cleanup() { stop_all; [ ${#TMPS[@]} -eq 0 ] || rm -rf "${TMPS[@]}"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+failures=0
+
+# run_one SERVER CLIENTS STUCK: one measured run; appends to $RESULTS.
+run_one() {
+	local server=$1 n=$2 stuck=$3 d port srv_pids wsl prod ok=1 err=""
+	d=$(mktemp -d /tmp/kl-bench.XXXXXX) || return 1
+	TMPS+=("$d")
+	port=$(free_port)
+	mkfifo "$d/frames"
+	say "$server: $n clients${stuck:+ + $stuck stuck} on port $port"
+	case $server in
+	kato-live)
+		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
+		$HUB --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
+		PIDS+=($!); srv_pids="$!"
+		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
+			--burst-seconds "$BURST" >"$d/frames" 2>"$d/produce.err" &
+		prod=$!; PIDS+=($prod)
+		wait_for 10 test -S "$d/hub.sock" || { err="kato-hub did not create its socket"; ok=0; }
+		websocketd --address 127.0.0.1 --port "$port" --loglevel error \
+			--maxforks $((n + stuck + 16)) \
+			--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
+			$SUB >/dev/null 2>"$d/websocketd.err" &
+		PIDS+=($!); srv_pids="$srv_pids $!"
+		;;
+	python)
+		$PY $B/pybcast.py --port "$port" <"$d/frames" 2>"$d/python.err" &
+		PIDS+=($!); srv_pids="$!"
+		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
+			--burst-seconds "$BURST" >"$d/frames" 2>"$d/produce.err" &
+		prod=$!; PIDS+=($prod)
+		;;
+	esac
+	[ "$ok" = 1 ] && { wait_for 10 port_open "$port" || { err="server did not listen on $port"; ok=0; }; }
+	if [ "$ok" = 1 ]; then
+		sleep 0.5
+		$B/procmon.py snap $srv_pids >"$d/idle.json"
+		"$OUTDIR/wsload" --port "$port" -n "$n" --sent-log "$d/sent" \
+			--duration "$WINDOW" --ready-file "$d/ready" --grace 2 \
+			--connect-timeout 120 \
+			${stuck:+--stuck "$stuck" --prefill "$PREFILL" --stuck-file "$d/stuck"} \
+			>"$d/wsload.json" 2>"$d/wsload.err" &
+		wsl=$!; PIDS+=($wsl)
+		# Fill the stuck client's buffers with a burst while it is alone.
+		if [ -n "$stuck" ] && wait_for 20 test -e "$d/stuck"; then
+			kill -USR1 "$prod"
+		fi
+		if wait_for $((150 + PREFILL)) test -s "$d/ready"; then
+			$B/procmon.py snap $srv_pids >"$d/start.json"
+			sleep "$(awk "BEGIN{print $WINDOW - 0.5}")"
+			$B/procmon.py snap $srv_pids >"$d/end.json"
+		else
+			err="wsload never started its window: $(tail -1 "$d/wsload.err")"; ok=0
+		fi
+		wait "$wsl"
+		[ -s "$d/wsload.json" ] || { [ -n "$err" ] || err="wsload: $(tail -1 "$d/wsload.err")"; ok=0; }
+	fi
+	stop_all
+	if [ "$ok" = 1 ]; then
+		jq -c --arg server "$server" --argjson rate "$RATE" --argjson size "$SIZE" \
+			--slurpfile cpu <($B/procmon.py cpu "$d/start.json" "$d/end.json") \
+			--slurpfile mem <($B/procmon.py mem "$d/end.json" "$d/idle.json" --per "$n") \
+			--slurpfile grow <($B/procmon.py grow "$d/start.json" "$d/end.json") \
+			--arg hublog "$(tail -3 "$d/hub.err" 2>/dev/null)" \
+			--arg produced "$(cat "$d/produce.err")" \
+			'{server:$server, rate:$rate, frame_bytes:$size, load:., cpu:$cpu[0],
+			  mem:$mem[0], growth_in_window:$grow[0], producer:$produced,
+			  hub_stderr_tail:$hublog}' "$d/wsload.json" >>"$RESULTS"
+	else
+		say "$server $n clients: failed: $err"
+		for f in "$d"/*.err; do [ -s "$f" ] && { say "--- $f"; tail -5 "$f" >&2; }; done
+		jq -cn --arg server "$server" --argjson n "$n" --arg err "$err" \
+			'{server:$server, load:{clients:$n}, error:$err}' >>"$RESULTS"
+		failures=$((failures + 1))
+	fi
+}
+
+# kato-merge's tick jitter at a 100 ms interval over TICK_S seconds.
+run_tick() {
+	local d
+	[ -x "$KL_BIN/kato-merge" ] || { say "kato-merge not built: tick jitter skipped"; return 0; }
+	d=$(mktemp -d /tmp/kl-bench.XXXXXX) || return 1
+	TMPS+=("$d")
+	say "kato-merge: tick jitter at 100 ms for $TICK_S s"
+	mkfifo "$d/out"
+	"$KL_BIN/kato-merge" --interval 0.1 /dev/null >"$d/out" 2>"$d/merge.err" &
+	PIDS+=($!)
+	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/out" >"$d/tick.json"
+	stop_all
+	if [ -s "$d/tick.json" ]; then
+		jq -c '{server:"kato-merge", tick:.}' "$d/tick.json" >>"$RESULTS"
+	else
+		say "kato-merge tick run failed: $(tail -3 "$d/merge.err")"
+		failures=$((failures + 1))
+	fi
+}
+
+: >"$RESULTS"
+started=$(date -u +%FT%TZ)
+for n in $CLIENTS; do
+	for s in $SERVERS; do
+		if [ "$s" = kato-live ] && { [ ! -x "${HUB%% *}" ] || [ ! -x "${SUB%% *}" ]; }; then
+			say "kato-live skipped: ${HUB%% *} or ${SUB%% *} not built"
+			continue
+		fi
+		run_one "$s" "$n" ""
+	done
+done
+if [ "$STUCK_N" -gt 0 ]; then
+	for s in $SERVERS; do
+		[ "$s" = kato-live ] && { [ ! -x "${HUB%% *}" ] || [ ! -x "${SUB%% *}" ]; } && continue
+		run_one "$s" "$STUCK_N" 1
+	done
+fi
+[ "$TICK_S" -gt 0 ] && run_tick
+
+# The table for README.md.
+{
+echo
+echo "WebSocket delivery, $started, $(nproc) cores, ${RATE} frames/s of ${SIZE}-byte frames, ${WINDOW} s window per run"
+echo "(latency: producer write -> client read; CPU: % of one core, server processes only;"
+echo " memory per connection: kato-live = kato-sub + websocketd growth / clients, python = process growth / clients)"
+echo
+echo "| server | clients | stuck | p50 ms | p99 ms | max ms | lost / expected | server CPU % | RSS KiB/conn | PSS KiB/conn | kato-sub PSS KiB | max RSS growth KiB |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+jq -r '
+  def f: if . == null then "—" else (. * 100 | round / 100 | tostring) end;
+  select(.load != null) |
+  if .error then "| \(.server) | \(.load.clients) | | failed: \(.error) | | | | | | | | |"
+  else
+    (.mem.by_comm["kato-sub"].mean_rss_kb) as $sr |
+    (.mem.by_comm["kato-sub"].mean_pss_kb) as $sp |
+    (if .server == "kato-live" then
+       [ ($sr + (.mem.growth.websocketd.rss_kb_per_conn // 0)),
+         ($sp + (.mem.growth.websocketd.pss_kb_per_conn // 0)) ]
+     else
+       [ ([.mem.growth[] | .rss_kb_per_conn] | add),
+         ([.mem.growth[] | .pss_kb_per_conn] | add) ]
+     end) as $m |
+    "| \(.server) | \(.load.clients) | \(.load.stuck) | \(.load.latency_ms.p50|f) | \(.load.latency_ms.p99|f) | \(.load.latency_ms.max|f) | \(.load.lost) / \(.load.expected) | \(.cpu.total_percent|f) | \($m[0]|f) | \($m[1]|f) | \($sp|f) | \(.growth_in_window.largest_growth.rss_kb_growth|f) |"
+  end' "$RESULTS"
+jq -r 'select(.tick) | .tick |
+  "\nkato-merge tick jitter at \(.interval_ms) ms over \(.seconds) s (\(.ticks) ticks): lateness p50 \(.late_ms.p50) ms, p99 \(.late_ms.p99) ms, max \(.late_ms.max) ms; interval error p99 \(.interval_err_ms.p99) ms"' "$RESULTS"
+}
+[ "$failures" -eq 0 ] || exit 1
