@@ -42,6 +42,15 @@ int ndj_reader_init(ndj_reader *r, int fd, size_t max_line)
 	return r->buf ? 0 : -1;
 }
 
+void ndj_reader_reset(ndj_reader *r, int fd)
+{
+	r->fd = fd;
+	r->start = r->end = 0;
+	r->skipping = 0;
+	r->eof = 0;
+	r->lineno = 0;
+}
+
 void ndj_reader_free(ndj_reader *r)
 {
 	free(r->buf);
@@ -61,7 +70,10 @@ long ndj_fill(ndj_reader *r)
 		r->skipping = 1;
 		r->end = 0;
 	}
-	ssize_t n = read(r->fd, r->buf + r->end, r->cap - 1 - r->end);
+	size_t room = r->cap - 1 - r->end;
+	if (r->chunk > 0 && room > r->chunk)
+		room = r->chunk;
+	ssize_t n = read(r->fd, r->buf + r->end, room);
 	if (n > 0)
 		r->end += (size_t)n;
 	else if (n == 0)

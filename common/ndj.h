@@ -41,11 +41,18 @@ typedef struct ndj_reader {
 	int skipping;    /* inside an overlong line: drop bytes up to '\n' */
 	int eof;         /* the fd reported end of file */
 	unsigned long lineno; /* number of the line last returned (1-based) */
+	size_t chunk;    /* if nonzero, ndj_fill reads at most this many bytes
+	                  * at once: a reader with a large max_line then only
+	                  * touches (keeps resident) what its lines need */
 } ndj_reader;
 
 /* Set up r to read fd, accepting lines up to max_line bytes.  Returns 0,
  * or -1 if memory runs out. */
 int ndj_reader_init(ndj_reader *r, int fd, size_t max_line);
+
+/* Start over on fd (a new connection), keeping the buffer and settings:
+ * buffered bytes are dropped and line numbers restart. */
+void ndj_reader_reset(ndj_reader *r, int fd);
 
 /* Free the reader's buffer (the fd is the caller's to close). */
 void ndj_reader_free(ndj_reader *r);
