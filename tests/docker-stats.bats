@@ -50,8 +50,12 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 @test "--help prints the usage and exits 0" {
 	run docker-stats --help
 	assert_success
-	assert_output --partial "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]"
-	assert_output --partial "--once-gap SECONDS"
+	# the same SYNOPSIS as man/docker-stats.1
+	assert_line --index 0 "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]"
+	assert_line --index 1 "                    [--interval SECONDS] [--timeout SECONDS] [--once]"
+	assert_line --index 2 "                    [--once-gap SECONDS]"
+	run man -l "$TOP/man/docker-stats.1"
+	assert_output --partial "docker-stats [--host ADDRESS] [--name REGEX | --all]"
 }
 
 @test "a bad option or regular expression is a usage error (exit 100)" {

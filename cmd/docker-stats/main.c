@@ -41,8 +41,9 @@
 #define MB (1024.0 * 1024.0)
 
 static const char usage_text[] =
-    "usage: docker-stats [--host ADDRESS] [--name REGEX | --all] [--interval SECONDS]\n"
-    "                    [--timeout SECONDS] [--once] [--once-gap SECONDS]\n"
+    "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]\n"
+    "                    [--interval SECONDS] [--timeout SECONDS] [--once]\n"
+    "                    [--once-gap SECONDS]\n"
     "\n"
     "Read container stats from the Docker Engine API (Docker or Podman); write\n"
     "one JSON record per sample on stdout: every selected container and a total.\n"
