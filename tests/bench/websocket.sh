@@ -27,6 +27,7 @@
 #   BENCH_RATE=10                frames per second
 #   BENCH_FRAME_SIZE=3000        bytes per frame (500..3996)
 #   BENCH_STUCK_CLIENTS=100      clients in the stuck-client runs (0: skip)
+#   BENCH_STUCK_SECONDS=20       measured window of the stuck-client runs
 #   BENCH_PREFILL=8              seconds the stuck client is alone first
 #   BENCH_TICK_SECONDS=60        kato-merge jitter run (0: skip; the issue's
 #                                figure is over 600)
@@ -47,6 +48,7 @@ RATE=${BENCH_RATE:-10}
 SIZE=${BENCH_FRAME_SIZE:-3000}
 STUCK_N=${BENCH_STUCK_CLIENTS:-100}
 PREFILL=${BENCH_PREFILL:-8}
+STUCK_WINDOW=${BENCH_STUCK_SECONDS:-20}
 BURST=$(awk "BEGIN{print $PREFILL / 2}")
 TICK_S=${BENCH_TICK_SECONDS:-60}
 SERVERS=${BENCH_SERVERS-kato-live python}
@@ -116,7 +118,8 @@ failures=0
 
 # run_one SERVER CLIENTS STUCK: one measured run; appends to $RESULTS.
 run_one() {
-	local server=$1 n=$2 stuck=$3 d port srv_pids wsl prod ok=1 err=""
+	local server=$1 n=$2 stuck=$3 d port srv_pids wsl prod ok=1 err="" window=$WINDOW
+	[ -z "$stuck" ] || window=$STUCK_WINDOW
 	d=$(mktemp -d /tmp/kl-bench.XXXXXX) || return 1
 	TMPS+=("$d")
 	port=$(free_port)
@@ -150,7 +153,7 @@ run_one() {
 		sleep 0.5
 		$B/procmon.py snap $srv_pids >"$d/idle.json"
 		"$OUTDIR/wsload" --port "$port" -n "$n" --sent-log "$d/sent" \
-			--duration "$WINDOW" --ready-file "$d/ready" --grace 2 \
+			--duration "$window" --ready-file "$d/ready" --grace 2 \
 			--connect-timeout 120 \
 			${stuck:+--stuck "$stuck" --prefill "$PREFILL" --stuck-file "$d/stuck"} \
 			>"$d/wsload.json" 2>"$d/wsload.err" &
@@ -161,7 +164,7 @@ run_one() {
 		fi
 		if wait_for $((150 + PREFILL)) test -s "$d/ready"; then
 			$B/procmon.py snap $srv_pids >"$d/start.json"
-			sleep "$(awk "BEGIN{print $WINDOW - 0.5}")"
+			sleep "$(awk "BEGIN{print $window - 0.5}")"
 			$B/procmon.py snap $srv_pids >"$d/end.json"
 		else
 			err="wsload never started its window: $(tail -1 "$d/wsload.err")"; ok=0
@@ -175,10 +178,12 @@ run_one() {
 			--slurpfile cpu <($B/procmon.py cpu "$d/start.json" "$d/end.json") \
 			--slurpfile mem <($B/procmon.py mem "$d/end.json" "$d/idle.json" --per "$n") \
 			--slurpfile grow <($B/procmon.py grow "$d/start.json" "$d/end.json") \
+			--slurpfile gc <($B/procmon.py mem "$d/end.json" "$d/start.json") \
 			--arg hublog "$(tail -3 "$d/hub.err" 2>/dev/null)" \
 			--arg produced "$(cat "$d/produce.err")" \
 			'{server:$server, rate:$rate, frame_bytes:$size, load:., cpu:$cpu[0],
-			  mem:$mem[0], growth_in_window:$grow[0], producer:$produced,
+			  mem:$mem[0], growth_in_window:$grow[0], growth_by_comm_in_window:$gc[0].growth,
+			  producer:$produced,
 			  hub_stderr_tail:$hublog}' "$d/wsload.json" >>"$RESULTS"
 	else
 		say "$server $n clients: failed: $err"
@@ -189,20 +194,40 @@ run_one() {
 	fi
 }
 
-# kato-merge's tick jitter at a 100 ms interval over TICK_S seconds.
+# kato-merge's tick jitter at a 100 ms interval over TICK_S seconds, and
+# at the same time, as a control for what the machine itself adds (the
+# reader's wake-up, other load), a plain Python loop sleeping to absolute
+# deadlines, measured the same way.
 run_tick() {
-	local d
+	local d tj1 tj2
 	[ -x "$KL_BIN/kato-merge" ] || { say "kato-merge not built: tick jitter skipped"; return 0; }
 	d=$(mktemp -d /tmp/kl-bench.XXXXXX) || return 1
 	TMPS+=("$d")
 	say "kato-merge: tick jitter at 100 ms for $TICK_S s"
-	mkfifo "$d/out"
+	mkfifo "$d/out" "$d/ctl"
 	"$KL_BIN/kato-merge" --interval 0.1 /dev/null >"$d/out" 2>"$d/merge.err" &
 	PIDS+=($!)
-	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/out" >"$d/tick.json"
+	$PY -c '
+import time
+s = time.monotonic_ns()
+k = 0
+while True:
+    k += 1
+    d = s + k * 100000000 - time.monotonic_ns()
+    if d > 0:
+        time.sleep(d / 1e9)
+    print("{\"type\":\"realtime_update\"}", flush=True)
+' >"$d/ctl" 2>/dev/null &
+	PIDS+=($!)
+	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/out" >"$d/tick.json" &
+	tj1=$!
+	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/ctl" >"$d/control.json" &
+	tj2=$!
+	wait $tj1 $tj2
 	stop_all
 	if [ -s "$d/tick.json" ]; then
-		jq -c '{server:"kato-merge", tick:.}' "$d/tick.json" >>"$RESULTS"
+		jq -c --slurpfile c "$d/control.json" '{server:"kato-merge", tick:., control:$c[0]}' \
+			"$d/tick.json" >>"$RESULTS"
 	else
 		say "kato-merge tick run failed: $(tail -3 "$d/merge.err")"
 		failures=$((failures + 1))
@@ -231,7 +256,7 @@ fi
 # The table for README.md.
 {
 echo
-echo "WebSocket delivery, $started, $(nproc) cores, ${RATE} frames/s of ${SIZE}-byte frames, ${WINDOW} s window per run"
+echo "WebSocket delivery, $started, $(nproc) cores, ${RATE} frames/s of ${SIZE}-byte frames, ${WINDOW} s window per run (${STUCK_WINDOW} s with a stuck client)"
 echo "(latency: producer write -> client read; CPU: % of one core, server processes only;"
 echo " memory per connection: kato-live = kato-sub + websocketd growth / clients, python = process growth / clients)"
 echo
@@ -253,7 +278,32 @@ jq -r '
      end) as $m |
     "| \(.server) | \(.load.clients) | \(.load.stuck) | \(.load.latency_ms.p50|f) | \(.load.latency_ms.p99|f) | \(.load.latency_ms.max|f) | \(.load.lost) / \(.load.expected) | \(.cpu.total_percent|f) | \($m[0]|f) | \($m[1]|f) | \($sp|f) | \(.growth_in_window.largest_growth.rss_kb_growth|f) |"
   end' "$RESULTS"
-jq -r 'select(.tick) | .tick |
-  "\nkato-merge tick jitter at \(.interval_ms) ms over \(.seconds) s (\(.ticks) ticks): lateness p50 \(.late_ms.p50) ms, p99 \(.late_ms.p99) ms, max \(.late_ms.max) ms; interval error p99 \(.interval_err_ms.p99) ms"' "$RESULTS"
+jq -rs '
+  def r: if . == null then "—" else (. * 10 | round / 10 | tostring) end;
+  [ .[] | select(.load != null and .error == null) ] as $runs |
+  [ $runs[] | select(.server == "kato-live") ] as $k |
+  if ($k | length) > 0 then "\nkato-live against the old design (python), same run:" else empty end,
+  ( $k[] as $a |
+    ($runs[] | select(.server == "python" and .load.clients == $a.load.clients
+                      and .load.stuck == $a.load.stuck)) as $b |
+    "- \($a.load.clients) clients\(if $a.load.stuck > 0 then " + \($a.load.stuck) stuck" else "" end): " +
+    "p99 \($a.load.latency_ms.p99|r) ms vs \($b.load.latency_ms.p99 // null|r) ms" +
+    (if $a.load.latency_ms.p99 != null and $b.load.latency_ms.p99 != null and $a.load.latency_ms.p99 > 0
+     then ($b.load.latency_ms.p99 / $a.load.latency_ms.p99) as $x |
+       if $x >= 1 then " (\($x|r)x lower)" else " (\(1 / $x|r)x higher)" end
+     else "" end) +
+    ", lost \($a.load.lost) vs \($b.load.lost) of \($a.load.expected)" +
+    ", server CPU \($a.cpu.total_percent|r) % vs \($b.cpu.total_percent|r) %" +
+    (if $a.load.stuck > 0 then
+      "; RSS growth during the window: kato-live " +
+      ([$a.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", ")) +
+      ", python " + ([$b.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", "))
+     else "" end))' "$RESULTS"
+jq -r 'select(.tick) |
+  def line(name): "| \(name) | \(.interval_ms) ms | \(.seconds) s | \(.ticks) | \(.missed) | \(.late_ms.p50) | \(.late_ms.p99) | \(.late_ms.max) | \(.interval_err_ms.p99) | \(.drift_ms) |";
+  "\nTick jitter (arrival at a reader on a pipe vs. the ideal schedule; the control is a Python loop sleeping to absolute deadlines, run at the same time)\n",
+  "| ticker | interval | run | ticks | missed | late p50 ms | late p99 ms | late max ms | interval error p99 ms | drift ms |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  (.tick | line("kato-merge")), (.control // empty | line("control (Python)"))' "$RESULTS"
 }
 [ "$failures" -eq 0 ] || exit 1
