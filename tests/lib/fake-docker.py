@@ -33,8 +33,8 @@ class H(BaseHTTPRequestHandler):
         print("GET", self.path, flush=True)
         if self.path == "/_ping":
             return self.send(200, "OK", "text/plain", mode != "noversion")
-        if self.path == "/version":
-            return self.send(200, '{"Components":[{"Name":"Engine"}]}')
+        if self.path == "/libpod/_ping":
+            return self.send(404, '{"message":"page not found"}')
         if mode == "garbage":
             return self.send(200, "<html>surprise</html>", "text/html")
         return self.send(500, '{"message":"engine on fire"}')
