@@ -1,5 +1,7 @@
 #include "hubsock.h"
 
+#include "cfg.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,7 @@
 
 int hubsock_default_path(char *buf, size_t len)
 {
-	const char *p = getenv("KATO_HUB_SOCKET");
+	const char *p = cfg_get("KATO_HUB_SOCKET");
 	int n;
 	if (p && *p)
 		n = snprintf(buf, len, "%s", p);

@@ -17,7 +17,8 @@
 
 #define HUBSOCK_ERR_LEN 256
 
-/* The default socket path: $KATO_HUB_SOCKET if set, else
+/* The default socket path: $KATO_HUB_SOCKET if set (in the environment,
+ * or in the env file once cfg_init has loaded it), else
  * $XDG_RUNTIME_DIR/kato-live/hub.sock, else /tmp/kato-live-<uid>/hub.sock.
  * Returns 0, or -1 if it does not fit in len. */
 int hubsock_default_path(char *buf, size_t len);
