@@ -31,7 +31,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	start_hub
 	hub_send "$AL" '{"type":"session_event","n":0}' "$RT"
 	wait_retained 2
-	hub_client sub --count 3 --timeout 10 >"$BATS_TEST_TMPDIR/out" &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 3 --timeout 10 >"$BATS_TEST_TMPDIR/out" &
 	local c=$!
 	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/out"
 	hub_send '{"type":"session_event","n":1}'
@@ -77,7 +77,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 
 @test "malformed input lines are reported with their line number and skipped" {
 	start_hub --max-line 100
-	hub_client sub --count 2 --timeout 10 >"$BATS_TEST_TMPDIR/out" &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 2 --timeout 10 >"$BATS_TEST_TMPDIR/out" &
 	local c=$!
 	sleep 0.3
 	hub_send 'not json' '{"no":"type"}' '[1,2]' "$(printf '{"type":"x","p":"%0200d"}' 0)" \
@@ -118,7 +118,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 
 @test "SIGTERM stops the hub with status 0 and removes its socket" {
 	start_hub
-	hub_client sub --timeout 10 >/dev/null 2>&1 &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --timeout 10 >/dev/null 2>&1 &
 	local c=$!
 	sleep 0.3
 	kill -TERM "$HUB_PID"
@@ -134,7 +134,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 
 @test "end of input: the hub delivers what it has, removes its socket and exits 0" {
 	start_hub
-	hub_client sub --timeout 10 >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --timeout 10 >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
 	local c=$!
 	sleep 0.3
 	hub_send "$RT" "$AL"
@@ -151,10 +151,10 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 
 @test "a subscriber that stops reading is cut off; the others and the input go on" {
 	start_hub --max-queue 65536
-	hub_client stall >"$BATS_TEST_TMPDIR/stall" &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- stall >"$BATS_TEST_TMPDIR/stall" &
 	local stuck=$!
 	wait_until 5 grep -q stalled "$BATS_TEST_TMPDIR/stall"
-	hub_client sub --count 200 --timeout 30 >"$BATS_TEST_TMPDIR/out" &
+	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 200 --timeout 30 >"$BATS_TEST_TMPDIR/out" &
 	local good=$!
 	sleep 0.2
 	# 200 frames of 2 KB: 400 KB, far past the stuck one's 64 KiB bound
@@ -177,7 +177,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	start_hub
 	local i pids=()
 	for i in $(seq 50); do
-		hub_client sub --count 6 --timeout 20 >"$BATS_TEST_TMPDIR/out.$i" &
+		"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 6 --timeout 20 >"$BATS_TEST_TMPDIR/out.$i" &
 		pids+=($!)
 	done
 	sleep 1

@@ -592,10 +592,7 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_USAGE, "%s", err);
 
 	char path[sizeof hub.path];
-	const char *env_sock = cfg_get("KATO_HUB_SOCKET");
-	if (env_sock && *env_sock)
-		snprintf(path, sizeof path, "%s", env_sock);
-	else if (hubsock_default_path(path, sizeof path) < 0)
+	if (hubsock_default_path(path, sizeof path) < 0)
 		log_die(KL_EXIT_USAGE, "the default socket path is too long");
 	const char *retain = cfg_get("KATO_HUB_RETAIN");
 	if (!retain || !*retain)

@@ -23,11 +23,14 @@
 #   start_ws [websocketd options...]
 #       websocketd on a free 127.0.0.1 port running $KL_BIN/kato-sub per
 #       connection (--maxforks 100, --passenv for the variables kato-sub
-#       and the sanitizers read); exports WS_PORT, WS_URL, WS_PID.
+#       and the sanitizers read); exports WS_PORT, WS_URL, WS_PID, and
+#       KATO_HUB_SOCKET (= $HUB_SOCKET, default as for start_hub).
 #       stderr (websocketd's log, kato-sub's stderr) goes to
 #       $BATS_TEST_TMPDIR/ws.err.  KL_SUB_CMD overrides the command.
 #   ws_client ARGS...       tests/lib/wsclient.py (see its header)
+#   ws_run ARGS...          ws_client into $MSGS (and $output), status in $status
 #   sub_pids                PIDs of kato-sub children of $WS_PID
+#   wait_subs N [SECONDS]   wait until websocketd runs N of them
 #
 # Teardown: stop_spawned (lib/common), then hub_close_input.
 # Every helper closes bats' fd 3 in its children, so bats never waits on
@@ -35,10 +38,19 @@
 
 PY3=/usr/bin/python3   # Debian's, which has python3-websockets
 HUB_LIB=$TOP/tests/lib
+# The clients as commands, for the background: a function run with & is a
+# subshell whose PID is not the client's, so start them as
+#   "${WSCLIENT[@]}" ARGS... 3>&- &    (then $! is the client itself)
+WSCLIENT=("$PY3" "$HUB_LIB/wsclient.py")
+HUBCLIENT=("$PY3" "$HUB_LIB/hubclient.py")
 
-start_hub() {
+_hub_socket() {
 	: "${HUB_SOCKET:=$BATS_TEST_TMPDIR/hub/hub.sock}"
 	export HUB_SOCKET KATO_HUB_SOCKET=$HUB_SOCKET
+}
+
+start_hub() {
+	_hub_socket
 	HUB_N=$((${HUB_N:-0} + 1))
 	HUB_FIFO=$BATS_TEST_TMPDIR/hub.in.$HUB_N
 	rm -f "$HUB_FIFO"
@@ -89,6 +101,7 @@ hub_client() {
 start_ws() {
 	local try port
 	: "${KL_SUB_CMD:=$KL_BIN/kato-sub}"
+	_hub_socket
 	for try in 1 2 3; do
 		port=$(free_port)
 		spawn websocketd --address 127.0.0.1 --port "$port" --maxforks 100 \
@@ -111,6 +124,15 @@ ws_client() {
 	"$PY3" "$HUB_LIB/wsclient.py" "$@" 3>&-
 }
 
+ws_run() {
+	run ws_client "$@"
+	MSGS=$output
+}
+
 sub_pids() {
 	pgrep -P "$WS_PID" 2>/dev/null || true
 }
+
+# wait_subs N [SECONDS]: wait until websocketd has N children
+_subs_are() { [ "$(sub_pids | wc -l)" = "$1" ]; }
+wait_subs() { wait_until "${2:-5}" _subs_are "$1"; }

@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# The live stream end to end: a test producer -> kato-hub -> websocketd
+# (the real one, on a free loopback port) -> kato-sub -> a real WebSocket
+# client (tests/lib/wsclient.py on python3-websockets).
+
+load lib/common
+load lib/hub
+
+setup() {
+	export HUB_SOCKET=$BATS_TEST_TMPDIR/run/hub.sock
+	export KATO_LIVE_INTERVAL=0.2
+	unset KATO_SUB_HEARTBEAT WEBSOCKET_SELECTIVE_SUBSCRIPTIONS
+}
+
+teardown() {
+	stop_spawned
+	hub_close_input
+	assert_no_sanitizer_reports "$BATS_TEST_TMPDIR/hub.err" "$BATS_TEST_TMPDIR/ws.err"
+}
+
+# jq over the messages of one type in $MSGS (from ws_run): jqt TYPE FILTER
+jqt() {
+	printf '%s\n' "$MSGS" | jq -c "select(.type == \"$1\") | $2"
+}
+
+@test "kato-sub --help prints the usage that the man page shows" {
+	run "$KL_BIN/kato-sub" --help
+	assert_success
+	assert_line --index 0 'usage: kato-sub [--socket PATH] [--heartbeat SECONDS]'
+	run "$KL_BIN/kato-sub" --heartbeat soon
+	assert_equal "$status" 100
+}
+
+@test "connected comes first, then a realtime_update within one tick" {
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	ws_run --timeout 5 "$WS_URL" expect realtime_update
+	assert_success
+	assert_line --index 0 --regexp '^\{"type":"connected","timestamp":"[0-9T:.-]+Z","interval_ms":200,"topics":\["metrics","containers","sessions","session_events","system_alerts"\]'
+	assert_line --index 1 --regexp '^\{"type":"realtime_update",'
+	run jq -s 'length' <<<"$MSGS"
+	assert_output 2
+}
+
+@test "frames arrive in order, one per tick of the producer" {
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	ws_run "$WS_URL" count realtime_update 8
+	assert_success
+	# consecutive sequence numbers: nothing lost or reordered
+	run jq -s '[.[] | select(.type == "realtime_update") | .seq] | [.[1:][] ] as $t | [range(1; length)] | all(. as $i | $t[$i - 1] == ($t[0] + $i - 1))' <<<"$MSGS"
+	assert_output true
+	run jq -s '[.[] | select(.type == "realtime_update") | .seq] | .[-1] - .[1]' <<<"$MSGS"
+	assert_output 6
+}
+
+@test "a newcomer gets the retained frame at once, even between ticks" {
+	start_hub
+	hub_send '{"type":"realtime_update","timestamp":"2026-11-25T18:45:47.538Z","data":{"metrics":{"n":1}},"stale":[],"sources":{}}' \
+		'{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.538Z","alerts":[{"type":"cpu"}]}'
+	wait_retained 2
+	start_ws
+	ws_run --timeout 3 "$WS_URL" expect active_alerts
+	assert_success
+	assert_line --index 1 --partial '"type":"realtime_update"'
+	assert_line --index 2 --partial '"type":"active_alerts"'
+}
+
+@test "subscriptions filter sections and message types; stale and sources always pass" {
+	start_hub
+	start_feed --interval 0.2 --events
+	start_ws
+	ws_run "$WS_URL" expect realtime_update \
+		send '{"type":"subscribe","subscriptions":["metrics","session_events"]}' \
+		expect subscribed count realtime_update 3
+	assert_success
+	run jqt subscribed .topics
+	assert_output '["metrics","session_events"]'
+	# after the answer: frames hold metrics and health only
+	local after
+	after=$(printf '%s\n' "$MSGS" | sed -n '/"type":"subscribed"/,$p')
+	run jq -c 'select(.type == "realtime_update") | [(.data | keys), has("stale"), has("sources")]' <<<"$after"
+	assert_line --index 0 '[["health","metrics"],true,true]'
+	assert_line --index 2 '[["health","metrics"],true,true]'
+	# session events pass, system alerts do not
+	run jq -r 'select(.type != "realtime_update") | .type' <<<"$after"
+	assert_output --partial session_event
+	refute_output --partial system_alert
+
+	# another subscribe replaces the set; [] leaves only the frames' frame
+	ws_run "$WS_URL" expect realtime_update \
+		send '{"type":"subscribe","subscriptions":["containers","system_alerts"]}' \
+		expect subscribed count realtime_update 2
+	after=$(printf '%s\n' "$MSGS" | sed -n '/"type":"subscribed"/,$p')
+	run jq -c 'select(.type == "realtime_update") | .data | keys' <<<"$after"
+	assert_line --index 1 '["containers"]'
+	run jq -r 'select(.type != "realtime_update") | .type' <<<"$after"
+	assert_output --partial system_alert
+	refute_output --partial session_event
+}
+
+@test "an unknown topic is refused with an error and changes nothing" {
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	ws_run "$WS_URL" expect realtime_update \
+		send '{"type":"subscribe","subscriptions":["metrics","weather"]}' \
+		expect error count realtime_update 2
+	assert_success
+	run jqt error .error.code
+	assert_output '"unknown_topic"'
+	run jqt error .error.message
+	assert_output --partial weather
+	run jq -c 'select(.type == "realtime_update") | .data | keys' <<<"$MSGS"
+	assert_line --index 2 '["containers","health","metrics","sessions"]'
+}
+
+@test "WEBSOCKET_SELECTIVE_SUBSCRIPTIONS=false: subscribe is answered and every topic stays" {
+	export WEBSOCKET_SELECTIVE_SUBSCRIPTIONS=false
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	ws_run "$WS_URL" expect realtime_update \
+		send '{"type":"subscribe","subscriptions":["metrics"]}' \
+		expect subscribed count realtime_update 2
+	assert_success
+	run jqt subscribed '[.topics, .selective_subscriptions]'
+	assert_output '[["metrics","containers","sessions","session_events","system_alerts"],false]'
+	run jq -c 'select(.type == "realtime_update") | .data | keys' <<<"$MSGS"
+	assert_line --index 2 '["containers","health","metrics","sessions"]'
+}
+
+@test "ping, as text or JSON, is answered with a heartbeat" {
+	start_hub
+	start_ws
+	ws_run --timeout 5 "$WS_URL" expect connected send ping expect heartbeat \
+		send '{"type":"ping"}' expect heartbeat
+	assert_success
+	run jqt heartbeat 'keys'
+	assert_line --index 0 '["timestamp","type"]'
+	assert_line --index 1 '["timestamp","type"]'
+}
+
+@test "an idle connection gets heartbeats (--heartbeat, KATO_SUB_HEARTBEAT)" {
+	export KATO_SUB_HEARTBEAT=0.3
+	start_hub
+	start_ws
+	ws_run --timeout 5 "$WS_URL" count heartbeat 2
+	assert_success
+}
+
+@test "bad client messages get an error each and the connection survives" {
+	start_hub
+	start_ws
+	ws_run --timeout 5 "$WS_URL" expect connected \
+		send 'hello?' expect error \
+		send '[1,2]' expect error \
+		send '{"no":"type"}' expect error \
+		send '{"type":"dance"}' expect error \
+		send '{"type":"subscribe","subscriptions":"metrics"}' expect error \
+		sendsize 70000 expect error \
+		send ping expect heartbeat
+	assert_success
+	run jqt error .error.code
+	assert_output "$(printf '"%s"\n' bad_message bad_message bad_message unknown_type bad_message too_large)"
+}
+
+@test "a killed hub: clients get hub_unavailable, then the stream again when it is back" {
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	"${WSCLIENT[@]}" 3>&- --timeout 20 "$WS_URL" expect realtime_update expect error count realtime_update 2 \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/client.err" &
+	local c=$!
+	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/out"
+	kill -KILL "$HUB_PID" "$FEED_PID"
+	wait_until 5 grep -q hub_unavailable "$BATS_TEST_TMPDIR/out"
+	sleep 0.5
+	start_hub
+	start_feed --interval 0.2
+	wait "$c"
+	MSGS=$(cat "$BATS_TEST_TMPDIR/out")
+	run jqt error .error.code
+	assert_output '"hub_unavailable"'
+	# frames after the error
+	run bash -c "sed -n '/hub_unavailable/,\$p' '$BATS_TEST_TMPDIR/out' | grep -c realtime_update"
+	assert_output 2
+}
+
+@test "no hub at all: connected, then hub_unavailable, and the stream once a hub starts" {
+	start_ws
+	"${WSCLIENT[@]}" 3>&- --timeout 20 "$WS_URL" expect error expect realtime_update \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/client.err" &
+	local c=$!
+	wait_until 5 grep -q hub_unavailable "$BATS_TEST_TMPDIR/out"
+	start_hub
+	start_feed --interval 0.2
+	wait "$c"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --index 0 --partial '"type":"connected"'
+	assert_line --index 1 --partial '"code":"hub_unavailable"'
+	assert_line --index 2 --partial '"type":"realtime_update"'
+}
+
+@test "a client that stops reading does not delay the others" {
+	start_hub --max-queue 262144
+	start_ws
+	"${WSCLIENT[@]}" 3>&- stuck "$WS_URL" >"$BATS_TEST_TMPDIR/stuck" &
+	local stuck=$!
+	KL_PIDS+=("$stuck")
+	wait_until 5 grep -q stuck "$BATS_TEST_TMPDIR/stuck"
+	# 20 KB frames every 20 ms: the stuck client's buffers fill in seconds
+	start_feed --interval 0.02 --pad 20000
+	sleep 2
+	ws_run --stamp --timeout 20 "$WS_URL" count realtime_update 100
+	assert_success
+	# no frame lost, none late by more than half a second
+	run jq -s '[.[] | select(.type == "realtime_update")] | [.[1:][] | .seq] as $s | ($s | length) == 99 and ($s[-1] - $s[0]) == 98' <<<"$MSGS"
+	assert_output true
+	run jq -s '[.[] | select(.type == "realtime_update") | (._recv_ns - .sent_ns) / 1e6] | .[1:] | max < 500' <<<"$MSGS"
+	assert_output true
+	# the stuck one's kato-sub is cut off by the hub and does not grow
+	wait_until 20 grep -q 'cut off' "$BATS_TEST_TMPDIR/hub.err"
+	local pid rss
+	for pid in $(sub_pids); do
+		rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+		[ "$rss" -lt 200000 ]
+	done
+}
+
+@test "closing a connection leaves no kato-sub process, nor does a client that vanishes" {
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	"${WSCLIENT[@]}" 3>&- "$WS_URL" hold >/dev/null 2>&1 &
+	local c=$!
+	wait_subs 1
+	local pids
+	pids=$(sub_pids)
+	kill -KILL "$c"
+	wait "$c" || true
+	for p in $pids; do wait_until 5 bash -c "! kill -0 $p"; done
+	# a normal close
+	"${WSCLIENT[@]}" 3>&- --timeout 5 "$WS_URL" expect realtime_update sleep 0.3 close >/dev/null &
+	c=$!
+	wait_subs 1
+	pids=$(sub_pids)
+	wait "$c"
+	for p in $pids; do wait_until 5 bash -c "! kill -0 $p"; done
+	[ -z "$(sub_pids)" ]
+}
+
+@test "kato-sub exits promptly at the end of its stdin and on SIGTERM" {
+	start_hub
+	start_feed --interval 0.2
+	# stdin closes: kato-sub must be gone at once (100 ms; slack for ASan)
+	local fifo=$BATS_TEST_TMPDIR/sub.in
+	mkfifo "$fifo"
+	"$KL_BIN/kato-sub" <"$fifo" >"$BATS_TEST_TMPDIR/sub.out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
+	local s=$!
+	exec {w}>"$fifo"
+	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out"
+	local t0=$(date +%s%N)
+	exec {w}>&-
+	wait "$s"
+	local ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "exit after EOF: $ms ms" >&3
+	[ "$ms" -lt 500 ]
+	# SIGTERM
+	"$KL_BIN/kato-sub" <"$fifo" >"$BATS_TEST_TMPDIR/sub.out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
+	s=$!
+	exec {w}>"$fifo"
+	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out"
+	t0=$(date +%s%N)
+	kill -TERM "$s"
+	local st=0
+	wait "$s" || st=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	exec {w}>&-
+	echo "exit after SIGTERM: $ms ms" >&3
+	assert_equal "$st" 0
+	[ "$ms" -lt 500 ]
+}
