@@ -15,11 +15,12 @@ setup_file() {
 	export SOCK="$BATS_FILE_TMPDIR/podman.sock"
 	export HOST="unix://$SOCK"
 	podman_image
-	podman_rm "$P-burn" "$P-idle" "$P-stopped" "$OTHER"
+	podman_rm "$P-burn" "$P-idle" "$P-nonet" "$P-stopped" "$OTHER"
 	# Half a CPU burning: a steady figure, and the shared machine keeps
 	# its other core and a half.
 	podman_run "$P-burn" --cpus 0.5 -- sh -c 'yes >/dev/null'
 	podman_run "$P-idle" sleep 3600
+	podman_run "$P-nonet" --network none -- sleep 3600
 	podman_run "$P-stopped" true
 	podman_run "$OTHER" sleep 3600
 	podman_service "$HOST" "$BATS_FILE_TMPDIR/service.log"
@@ -30,7 +31,7 @@ setup_file() {
 
 teardown_file() {
 	podman_service_stop "$SERVICE_PID"
-	podman_rm "$P-burn" "$P-idle" "$P-stopped" "$P-new" "$OTHER"
+	podman_rm "$P-burn" "$P-idle" "$P-nonet" "$P-stopped" "$P-new" "$OTHER"
 }
 
 setup() {
@@ -71,7 +72,7 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 @test "--once reports every matching container with CPU, memory, network and block I/O" {
 	docker-stats --host "$HOST" --name "^$P-" --once >"$OUT" 2>"$ERR"
 	run jq -r '[.source, .ok, (.data.containers | map(.name) | join(","))] | @tsv' "$OUT"
-	assert_output "$(printf 'docker-stats\ttrue\t%s-burn,%s-idle,%s-stopped' "$P" "$P" "$P")"
+	assert_output "$(printf 'docker-stats\ttrue\t%s-burn,%s-idle,%s-nonet,%s-stopped' "$P" "$P" "$P" "$P")"
 	[ "$(wc -l <"$OUT")" -eq 1 ]
 	run entry "$P-idle"
 	assert_output --regexp '"status":"running","cpu":[0-9.]+,'
@@ -106,13 +107,21 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	assert_output '[null,null,1,0]'
 }
 
+@test "a container without networks has null network figures, the rest measured" {
+	docker-stats --host "$HOST" --name "^$P-nonet$" --once >"$OUT" 2>"$ERR"
+	run entry "$P-nonet"
+	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null}'
+	assert_output --regexp '"cpu":[0-9.]+,'
+	run jq -e '.memory.usage_bytes > 0' <<<"$output"
+}
+
 @test "the aggregate sums the containers' figures" {
 	docker-stats --host "$HOST" --name "^$P-" --once >"$OUT" 2>"$ERR"
 	run jq -e '.data as $d | ($d.containers | map(.cpu // 0) | add) as $cpu |
 	           ($d.containers | map(.memory.usage_bytes // 0) | add / 1048576) as $mem |
 	           ($d.aggregated.total_cpu_percent - $cpu | fabs) < 0.05 and
 	           ($d.aggregated.total_memory_mb - $mem | fabs) < 0.05 and
-	           $d.aggregated.container_count == 3 and $d.aggregated.running_count == 2 and
+	           $d.aggregated.container_count == 4 and $d.aggregated.running_count == 3 and
 	           ($d.aggregated.total_memory_percent | type) == "number"' "$OUT"
 }
 

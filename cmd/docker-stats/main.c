@@ -92,6 +92,7 @@ typedef struct cont {
 	char state[32];
 	char path[200];   /* its stats route */
 	int asked;        /* its stats were requested */
+	int no_net;       /* attached to no network: traffic is not measured */
 } cont;
 
 /* Where a route goes, as a user would name it. */
@@ -205,6 +206,13 @@ static long select_containers(ds_ctx *x, const http_req *r, cont **out,
 			continue;
 		const char *state = js_str(e, "State");
 		cont *c = &cs[n++];
+		/* Podman reports zeros for a container with no network (its
+		 * Networks is null); Docker's --network none says "none". */
+		const cJSON *nets = js_path(e, "NetworkSettings.Networks");
+		const char *mode = js_str(e, "HostConfig.NetworkMode");
+		c->no_net = cJSON_IsNull(nets) ||
+		            (cJSON_IsObject(nets) && !nets->child) ||
+		            (mode && !strcmp(mode, "none"));
 		snprintf(c->id, sizeof c->id, "%s", id);
 		snprintf(c->name, sizeof c->name, "%s", name);
 		snprintf(c->state, sizeof c->state, "%s", state ? state : "unknown");
@@ -421,6 +429,8 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 				}
 				ds_calc(body, prev_find(x, c->id), x->engine, &s);
 				cJSON_Delete(body);
+				if (c->no_net)
+					s.have_net = 0;
 			} else if (r->status == 0) {
 				snprintf(ebuf, sizeof ebuf, "%s", r->err);
 			} else {
