@@ -229,6 +229,19 @@ number"
 	assert_output --partial "not a Docker engine: no usable Api-Version header"
 }
 
+@test "the API version is the engine's: 1.40 gets /v1.40/ routes and no one-shot" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" v140 >"$BATS_TEST_TMPDIR/requests"
+	wait_until 20 port_open "$port"
+	docker-stats --host "tcp://127.0.0.1:$port" --once --once-gap 0.01 >"$OUT" 2>"$ERR"
+	run jq -c '[.ok, .data.api_version, .data.engine, .data.containers[0].name, .data.containers[0].memory.usage_bytes]' "$OUT"
+	assert_output '[true,"1.40","docker","kato-old",4294967296]'
+	run grep -c "^GET /v1.40/containers/0123456789ab.*/stats?stream=false\$" "$BATS_TEST_TMPDIR/requests"
+	assert_output 2
+	run grep -c 'one-shot' "$BATS_TEST_TMPDIR/requests"
+	assert_output 0
+}
+
 @test "SIGTERM stops it at once with status 0; a closed stdout stops it quietly" {
 	spawn docker-stats --host "$HOST" --name "^$P-idle$" --interval 0.2 >"$OUT" 2>"$ERR"
 	pid=$LAST_PID

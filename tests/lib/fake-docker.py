@@ -8,22 +8,32 @@
     garbage     HTTP 200 with a body that is not JSON
     500         HTTP 500 {"message": "engine on fire"}
     noversion   /_ping without an Api-Version header
+    v140        an engine of API 1.40 (before one-shot) with one container,
+                kato-old, whose stats are tests/fixtures/docker/docker-v2-1.json
 Every request is logged on stdout as "GET <path>" for the test to read.
 """
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, mode = int(sys.argv[1]), sys.argv[2]
+version = "1.40" if mode == "v140" else "1.41"
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "..", "fixtures", "docker", "docker-v2-1.json")) as f:
+    stats = f.read()
+old_id = "0123456789ab" * 5 + "0123"
+old_list = ('[{"Id":"%s","Names":["/kato-old"],"State":"running",'
+            '"NetworkSettings":{"Networks":{"bridge":{}}}}]' % old_id)
 
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def send(self, code, body, ctype="application/json", version=True):
+    def send(self, code, body, ctype="application/json", with_version=True):
         b = body.encode()
         self.send_response(code)
-        if version:
-            self.send_header("Api-Version", "1.41")
+        if with_version:
+            self.send_header("Api-Version", version)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(b)))
         self.end_headers()
@@ -35,6 +45,12 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, "OK", "text/plain", mode != "noversion")
         if self.path == "/libpod/_ping":
             return self.send(404, '{"message":"page not found"}')
+        if mode == "v140":
+            if self.path == "/v1.40/containers/json?all=1":
+                return self.send(200, old_list)
+            if self.path == "/v1.40/containers/%s/stats?stream=false" % old_id:
+                return self.send(200, stats)
+            return self.send(404, '{"message":"no such route"}')
         if mode == "garbage":
             return self.send(200, "<html>surprise</html>", "text/html")
         return self.send(500, '{"message":"engine on fire"}')
