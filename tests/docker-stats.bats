@@ -171,7 +171,7 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	assert_output 1
 }
 
-@test "the engine going away and coming back: the version is asked for again" {
+@test "the engine going away and coming back: docker-stats recovers" {
 	sock=$BATS_TEST_TMPDIR/flaky.sock
 	podman_service "unix://$sock" "$BATS_TEST_TMPDIR/service.log"
 	SVC2=$PODMAN_SERVICE_PID
@@ -240,6 +240,22 @@ number"
 	assert_output 2
 	run grep -c 'one-shot' "$BATS_TEST_TMPDIR/requests"
 	assert_output 0
+}
+
+@test "an engine that comes back upgraded is spoken to in its new API version" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" v140 >/dev/null
+	fake=$LAST_PID
+	wait_until 20 port_open "$port"
+	spawn docker-stats --host "tcp://127.0.0.1:$port" --interval 0.2 >"$OUT" 2>"$ERR"
+	wait_until 20 grep -q '"api_version":"1.40"' "$OUT"
+	kill -TERM "$fake"
+	wait "$fake" 2>/dev/null || true
+	wait_until 20 grep -q '"ok":false' "$OUT"
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" v141 >/dev/null
+	wait_until 30 grep -q '"api_version":"1.41"' "$OUT"
+	run bash -c "tail -n 1 '$OUT' | jq -c '[.ok, .data.containers[0].name]'"
+	assert_output '[true,"kato-old"]'
 }
 
 @test "SIGTERM stops it at once with status 0; a closed stdout stops it quietly" {

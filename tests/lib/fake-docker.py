@@ -10,6 +10,7 @@
     noversion   /_ping without an Api-Version header
     v140        an engine of API 1.40 (before one-shot) with one container,
                 kato-old, whose stats are tests/fixtures/docker/docker-v2-1.json
+    v141        the same engine at API 1.41 (stats asked with one-shot=true)
 Every request is logged on stdout as "GET <path>" for the test to read.
 """
 import os
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, mode = int(sys.argv[1]), sys.argv[2]
 version = "1.40" if mode == "v140" else "1.41"
+one_shot = "&one-shot=true" if mode == "v141" else ""
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "..", "fixtures", "docker", "docker-v2-1.json")) as f:
     stats = f.read()
@@ -45,10 +47,10 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, "OK", "text/plain", mode != "noversion")
         if self.path == "/libpod/_ping":
             return self.send(404, '{"message":"page not found"}')
-        if mode == "v140":
-            if self.path == "/v1.40/containers/json?all=1":
+        if mode in ("v140", "v141"):
+            if self.path == "/v%s/containers/json?all=1" % version:
                 return self.send(200, old_list)
-            if self.path == "/v1.40/containers/%s/stats?stream=false" % old_id:
+            if self.path == "/v%s/containers/%s/stats?stream=false%s" % (version, old_id, one_shot):
                 return self.send(200, stats)
             return self.send(404, '{"message":"no such route"}')
         if mode == "garbage":
