@@ -1,14 +1,20 @@
 #!/usr/bin/env bats
 # The dashboard page (web/) in Debian's chromium, headless, driven by
-# playwright-core: tests/browser/dashboard.mjs holds the browser side of
-# each case.  Screenshots go to build/test-artifacts/dashboard-*.png.
+# playwright-core, against the real pipeline on a simulated KATO and real
+# Podman containers (tests/lib/web.bash); tests/browser/dashboard.mjs
+# holds the browser side of each case.  Screenshots go to
+# build/test-artifacts/dashboard-*.png.
 
 load lib/common
 load lib/katosim
+load lib/podman
 load lib/web
 
-setup() { start_dashboard; }
-teardown() { stop_spawned; }
+setup_file() { start_pipeline; }
+teardown_file() {
+	stop_pipeline
+	assert_no_sanitizer_reports "$WEB_DIR"/*.err
+}
 
 @test "page shows live KATO metrics, containers and sessions within a tick, and follows the simulator" {
 	run browser_case live
@@ -21,6 +27,7 @@ teardown() { stop_spawned; }
 }
 
 @test "a session created in the simulator appears in the event log" {
+	[ -x "$KL_BIN/session-summary" ] || skip "session-summary is not built yet"
 	run browser_case sessions
 	assert_success
 }

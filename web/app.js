@@ -617,7 +617,9 @@ function alertItem(a, since, at) {
 	li.dataset.level = a.level || 'warning';
 	li.dataset.type = a.type || '';
 	const head = el('div', 'alert-head');
-	head.appendChild(el('span', 'badge alert-level', a.level || 'warning'));
+	const lvl = el('span', 'badge alert-level', a.level || 'warning');
+	lvl.dataset.level = a.level === 'error' ? 'bad' : a.level === 'info' ? 'info' : 'warn';
+	head.appendChild(lvl);
 	head.appendChild(el('span', 'alert-msg', a.message || a.type || 'alert'));
 	li.appendChild(head);
 	const meta = el('div', 'alert-meta');
