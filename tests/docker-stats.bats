@@ -203,6 +203,17 @@ number"
 	assert_output --partial '"ok":false'
 }
 
+@test "permission denied on the engine's socket: ok:false saying so" {
+	dir=$BATS_TEST_TMPDIR/private
+	mkdir -m 700 "$dir"
+	spawn python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(60)' "$dir/engine.sock"
+	wait_until 20 test -S "$dir/engine.sock"
+	run -1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KL_BIN/docker-stats" --host "unix://$dir/engine.sock" --once
+	assert_output --partial "\"ok\":false,\"error\":\"GET unix://$dir/engine.sock /_ping: Permission denied\""
+}
+
 @test "an engine answering garbage or an error status: ok:false with what it said, and it keeps running" {
 	port=$(free_port)
 	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" garbage >/dev/null
