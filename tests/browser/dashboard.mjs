@@ -185,15 +185,15 @@ const CASES = {
 			simctl('health', 'degraded');
 			await until(3 * TICK + SLACK, 'a kato_unhealthy alert firing', async () =>
 				await page.locator('#alerts-firing li[data-type="kato_unhealthy"]').count() === 1);
-			const t = await text(page, '#alerts-firing li');
+			const t = await text(page, '#alerts-firing li[data-type="kato_unhealthy"]');
 			check(/since \d\d:\d\d:\d\d/.test(t), `firing alert has its time: "${t}"`);
 			check((await text(page, '#kato-status')) === 'degraded', 'KATO status shows degraded');
 			check(/\d+ firing/.test(await text(page, '#alerts-count')), 'alert count badge');
 			simctl('health', 'healthy');
 			await until(3 * TICK + SLACK, 'the alert to resolve', async () =>
-				await page.locator('#alerts-firing li').count() === 0 &&
+				await page.locator('#alerts-firing li[data-type="kato_unhealthy"]').count() === 0 &&
 				await page.locator('#alerts-resolved li[data-type="kato_unhealthy"]').count() >= 1);
-			const r = await text(page, '#alerts-resolved li');
+			const r = await text(page, '#alerts-resolved li[data-type="kato_unhealthy"]');
 			check(/resolved \d\d:\d\d:\d\d/.test(r), `resolved alert has its time: "${r}"`);
 			check(problems.length === 0, problems.join('\n'));
 		});
