@@ -12,6 +12,7 @@
 //   KL_ARTIFACTS      where screenshots go (default build/test-artifacts)
 //   KL_TICK_MS        the pipeline's tick (default 3000)
 //   KL_CHROMIUM       the browser (default /usr/bin/chromium)
+//   KL_SESSIONS       0 when the pipeline has no session-summary
 //
 // CASE is one of the names in CASES below.  Exit 0 when the case passes,
 // 1 when it fails (the reason on stderr), 100 on usage errors.
@@ -69,6 +70,7 @@ const text = (page, sel) => page.locator(sel).first().textContent({ timeout: 200
 
 // One browser per case, with a fresh profile, removed afterwards.
 async function withBrowser(opts, fn) {
+	fs.rmSync(path.join(ARTIFACTS, `dashboard-failed-${CASE}.png`), { force: true });
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-chromium-'));
 	const ctx = await chromium.launchPersistentContext(dir, {
 		executablePath: CHROMIUM,
@@ -129,6 +131,9 @@ const CASES = {
 	async live() {
 		simctl('metrics', 'reset');
 		simctl('health', 'healthy');
+		// without a session-summary built, the sessions section cannot fill
+		const sessions = process.env.KL_SESSIONS !== '0';
+		if (!sessions) process.stdout.write('# session-summary not built: session counts not checked\n');
 		await withBrowser({}, async (page, problems) => {
 			const calls = httpCalls(page);
 			const t0 = Date.now();
@@ -137,18 +142,18 @@ const CASES = {
 				(await text(page, '#kato-rps')) !== '—' &&
 				(await text(page, '#kato-status')) === 'healthy' &&
 				await page.locator('#containers-body tr').count() > 0 &&
-				(await text(page, '#sessions-active')) !== '—');
+				(!sessions || (await text(page, '#sessions-active')) !== '—'));
 			const loadMs = Date.now() - t0;
 			await waitLive(page);
 
 			simctl('metrics', 'requests_per_second=432.1', 'cpu_percent=61.5', 'error_rate=0.0123');
-			const before = num(await text(page, '#sessions-active'));
+			const before = sessions ? num(await text(page, '#sessions-active')) : null;
 			simctl('sessions', 'create', '2');
 			await until(2 * TICK + SLACK, 'the simulator\'s new values on the page', async () =>
 				(await text(page, '#kato-rps')) === '432' &&
 				(await text(page, '#res-cpu .meter-value')) === '61.5 %' &&
 				(await text(page, '#kato-errors')) === '1.23 %' &&
-				num(await text(page, '#sessions-active')) === before + 2);
+				(!sessions || num(await text(page, '#sessions-active')) === before + 2));
 			check(calls.length === 0, `HTTP fallback polled while the WebSocket was up: ${calls.map((c) => c.url).join(', ')}`);
 			const age = await text(page, '#conn-age');
 			check(/newest data \d+ s ago/.test(age), `connection indicator shows the data's age: "${age}"`);

@@ -92,6 +92,7 @@ start_pipeline() {
 	web_pid $!
 	wait_until 10 port_open "$port" || { cat "$WEB_DIR/websocketd.err" >&2; return 1; }
 	export KL_URL=http://127.0.0.1:$port/ KL_TICK_MS=$((WEB_TICK * 1000))
+	if [ -n "$sessions" ]; then export KL_SESSIONS=1; else export KL_SESSIONS=0; fi
 }
 
 stop_pipeline() {
