@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# kato-merge: records in, one frame per tick out, events at once, children
+# kept alive and never left behind.  Producers are small shell scripts.
+
+load lib/common
+load lib/merge
+
+setup() {
+	OUT=$BATS_TEST_TMPDIR/out
+	ERR=$BATS_TEST_TMPDIR/err
+	IN=$BATS_TEST_TMPDIR/in.ndjson
+	: >"$IN"
+	unset KATO_LIVE_ENV_FILE KATO_LIVE_INTERVAL WEBSOCKET_CONTAINER_STATS \
+		WEBSOCKET_SESSION_EVENTS
+}
+
+teardown() {
+	exec 7>&- 2>/dev/null || true
+	stop_spawned
+	assert_no_sanitizer_reports "$ERR"
+}
+
+@test "kato-merge --help shows the synopsis; bad options are usage errors (100)" {
+	run "$KL_BIN/kato-merge" --help
+	assert_success
+	assert_line --index 0 'usage: kato-merge [--interval SECONDS] [--stale SECONDS] [--legacy]'
+	assert_line --index 1 '                  [--run CMD]... [INPUT...]'
+	run "$KL_BIN/kato-merge" --interval 0
+	assert_failure 100
+	assert_output --partial "bad --interval '0'"
+	run "$KL_BIN/kato-merge" --stale soon
+	assert_failure 100
+	run "$KL_BIN/kato-merge" --bogus
+	assert_failure 100
+	run "$KL_BIN/kato-merge" --run ''
+	assert_failure 100
+	run "$KL_BIN/kato-merge" - -
+	assert_failure 100
+	KATO_LIVE_INTERVAL=never run "$KL_BIN/kato-merge"
+	assert_failure 100
+	WEBSOCKET_CONTAINER_STATS=maybe run "$KL_BIN/kato-merge"
+	assert_failure 100
+	run "$KL_BIN/kato-merge" "$BATS_TEST_TMPDIR/missing"
+	assert_failure 111
+	assert_output --partial "open $BATS_TEST_TMPDIR/missing: No such file or directory"
+}
+
+@test "a frame leaves every tick on schedule while inputs stall mid-line" {
+	mkfifo "$BATS_TEST_TMPDIR/f"
+	# A writer that sends half a record and then nothing: no input may hold
+	# a frame back.
+	spawn sh -c 'exec >"$1"; printf "{\"source\":\"kato-metrics\""; exec sleep 60' sh "$BATS_TEST_TMPDIR/f"
+	start_merge --interval 0.2 "$BATS_TEST_TMPDIR/f" --run 'printf "{\"source\":"; exec sleep 60'
+	frames 11
+	# Frame k is due at frame 1 + (k-1) x 200 ms; allow a loaded machine
+	# some lateness but no drift: each is measured against the schedule,
+	# not against the frame before it.
+	grep '"type":"realtime_update"' "$OUT" | head -n 11 | jq -r .timestamp >"$BATS_TEST_TMPDIR/ts"
+	run python3 -c '
+import sys, datetime as d
+ts = [d.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp() * 1000
+      for l in open(sys.argv[1])]
+bad = [(k, round(t - ts[0] - 200 * k)) for k, t in enumerate(ts) if abs(t - ts[0] - 200 * k) > 90]
+print("offsets from schedule (ms):", [round(t - ts[0] - 200 * k) for k, t in enumerate(ts)])
+sys.exit(1 if bad or len(ts) != 11 else 0)' "$BATS_TEST_TMPDIR/ts"
+	echo "$output"
+	assert_success
+	run frame 1 .interval_ms
+	assert_output 200
+}
+
+@test "the newest record of each source wins" {
+	for n in 1 2 3; do
+		echo "{\"source\":\"session-summary\",\"ts\":\"$(now_iso)\",\"ok\":true,\"data\":{\"active_count\":$n,\"total_count\":9}}"
+	done >"$IN"
+	# An older record arriving later does not replace a newer one.
+	echo "{\"source\":\"session-summary\",\"ts\":\"$(now_iso -60)\",\"ok\":true,\"data\":{\"active_count\":99,\"total_count\":9}}" >>"$IN"
+	start_merge --interval 0.2 "$IN"
+	frames 1
+	run frame 1 .data.sessions
+	assert_output '{"active_count":3,"total_count":9}'
+	run frame 1 '.sources["session-summary"] | [.ok, .age_ms < 5000]'
+	assert_output '[true,true]'
+}
+
+@test "a source older than its allowance is named stale, and its data stays" {
+	cat >"$IN" <<-EOF
+	{"source":"kato-metrics","ts":"$(now_iso -60)","ok":true,"data":{"metrics":{"uptime_seconds":5},"health":{"status":"healthy"},"status":"healthy"}}
+	{"source":"session-summary","ok":true,"data":{"active_count":1,"total_count":2}}
+	EOF
+	start_merge --interval 0.2 --stale 1 "$IN"
+	frames 1
+	run frame 1 '.stale'
+	assert_output '["kato-metrics","docker-stats"]'
+	run frame 1 '[.data.metrics.uptime_seconds, .data.health.status, .sources["kato-metrics"].age_ms > 59000]'
+	assert_output '[5,"healthy",true]'
+	# session-summary goes stale too once its record is older than 1 s.
+	wait_until 5 sh -c "grep realtime_update '$OUT' | tail -n 1 | jq -e '.stale | index(\"session-summary\")'"
+}
+
+@test "a failing source has an error in place of its section; a silent one says no data yet" {
+	cat >"$IN" <<-EOF
+	{"source":"kato-metrics","ts":"$(now_iso)","ok":false,"error":"GET http://kato:8000/metrics: Connection refused"}
+	{"source":"disk-probe","ts":"$(now_iso)","ok":true,"data":{"free":12}}
+	EOF
+	start_merge --interval 0.2 "$IN"
+	frames 1
+	run frame 1 '.data.metrics'
+	assert_output '{"error":"GET http://kato:8000/metrics: Connection refused"}'
+	run frame 1 '.data.health'
+	assert_output '{"error":"GET http://kato:8000/metrics: Connection refused"}'
+	run frame 1 '.sources["kato-metrics"] | [.ok, .error]'
+	assert_output '[false,"GET http://kato:8000/metrics: Connection refused"]'
+	run frame 1 '[.data.containers, .data.sessions, .sources["docker-stats"]]'
+	assert_output '[{"error":"no data yet from docker-stats"},{"error":"no data yet from session-summary"},{"ok":false,"ts":null,"age_ms":null,"error":"no data yet"}]'
+	run frame 1 '.stale'
+	assert_output '["docker-stats","session-summary"]'
+	# Another source keeps its data under its own name.
+	run frame 1 '[.data["disk-probe"], .sources["disk-probe"].ok]'
+	assert_output '[{"free":12},true]'
+}
+
+@test "WEBSOCKET_CONTAINER_STATS=false drops containers; WEBSOCKET_SESSION_EVENTS=false drops events" {
+	cat >"$IN" <<-EOF
+	{"source":"docker-stats","ok":true,"data":{"containers":[],"aggregated":{}}}
+	{"source":"session-summary","ok":true,"data":{"active_count":1,"total_count":5}}
+	{"source":"session-summary","event":{"type":"session_event","event_type":"session_created","timestamp":"$(now_iso)","data":{"current_count":2,"previous_count":1,"delta":1}}}
+	EOF
+	# One flag from the env file, the other from the environment.
+	echo 'WEBSOCKET_CONTAINER_STATS=false' >"$BATS_TEST_TMPDIR/env"
+	KATO_LIVE_ENV_FILE=$BATS_TEST_TMPDIR/env WEBSOCKET_SESSION_EVENTS=off \
+		start_merge --interval 0.2 "$IN"
+	frames 1
+	run frame 1 '[has("type"), (.data | has("containers")), (.sources | has("docker-stats")), .stale]'
+	assert_output '[true,false,false,["kato-metrics"]]'
+	run count_type session_event
+	assert_output 0
+	# The event still counts: sessions agree with it.
+	run frame 1 '.data.sessions'
+	assert_output '{"active_count":2,"total_count":5}'
+	assert grep -q 'WEBSOCKET_CONTAINER_STATS is off: ignoring docker-stats records' "$ERR"
+}
+
+@test "an event is forwarded the moment it arrives, not at the next tick" {
+	mkfifo "$BATS_TEST_TMPDIR/f"
+	start_merge --interval 30 "$BATS_TEST_TMPDIR/f"
+	exec 7>"$BATS_TEST_TMPDIR/f"
+	echo '{"source":"session-summary","ok":true,"data":{"active_count":4,"total_count":4}}' >&7
+	local ev='{"type":"session_event","event_type":"session_destroyed","timestamp":"2026-11-25T18:45:47.538Z","data":{"current_count":3,"previous_count":4,"delta":-1}}'
+	echo "{\"source\":\"session-summary\",\"ts\":\"$(now_iso)\",\"event\":$ev}" >&7
+	wait_until 3 grep -q session_event "$OUT"
+	run cat "$OUT"
+	assert_output "$ev"
+}
+
+@test "--legacy writes metrics_update frames with KATO's /metrics body" {
+	echo '{"source":"kato-metrics","ok":true,"data":{"metrics":{"uptime_seconds":7,"sessions":{"active":1}},"health":null,"status":"unknown"}}' >"$IN"
+	start_merge --legacy --interval 0.2 "$IN"
+	wait_until 10 grep -q metrics_update "$OUT"
+	run sh -c "head -n 1 '$OUT' | jq -c '[.type, (.timestamp | test(\"Z\$\")), .data]'"
+	assert_output '["metrics_update",true,{"uptime_seconds":7,"sessions":{"active":1}}]'
+	run count_type realtime_update
+	assert_output 0
+}
+
+@test "a malformed line is reported with its input and line number, and the next line is used" {
+	python3 - "$IN" <<-'EOF'
+	import sys
+	with open(sys.argv[1], "w") as f:
+	    f.write('{"source":"session-summary","ok":true,"data":{"active_count":1,"total_count":1}}\n')
+	    f.write('this is not json\n')
+	    f.write('[1,2]\n')
+	    f.write('{"ok":true,"data":{}}\n')
+	    f.write('{"source":"x","data":' + '"' + 'a' * (5 << 20) + '"}\n')
+	    f.write('{"source":"session-summary","ok":true,"data":{"active_count":2,"total_count":2}}\n')
+	EOF
+	start_merge --interval 0.2 "$IN"
+	frames 1
+	run frame 1 .data.sessions.active_count
+	assert_output 2
+	run cat "$ERR"
+	assert_line --partial "$IN: line 2: not JSON"
+	assert_line --partial "$IN: line 3: not a JSON object"
+	assert_line --partial "$IN: line 4: no \"source\" string"
+	assert_line --partial "$IN: line 5: longer than 4194304 bytes, skipped"
+}
+
+@test "a --run child that dies is restarted with a log line, and its section comes back" {
+	local p
+	p=$(producer prod 'echo $$ >>"$0.pids"
+echo "{\"source\":\"probe\",\"ok\":true,\"data\":{\"pid\":$$}}"
+exec sleep 60')
+	start_merge --interval 0.2 --run "exec $p"
+	wait_until 10 test -s "$p.pids"
+	local first
+	first=$(head -n 1 "$p.pids")
+	wait_until 10 grep -q "\"pid\":$first" "$OUT"
+	kill -KILL "$first"
+	wait_until 10 grep -q "(pid $first) was killed by signal 9; restarting in" "$ERR"
+	wait_until 10 sh -c "[ \$(wc -l <'$p.pids') -ge 2 ]"
+	local second
+	second=$(sed -n 2p "$p.pids")
+	wait_until 10 sh -c "grep realtime_update '$OUT' | tail -n 1 | grep -q '\"probe\":{\"pid\":$second}'"
+	# And an exit status is said as such.
+	: >"$p.pids"
+	kill -TERM "$second"
+	wait_until 10 grep -q "(pid $second) was killed by signal 15" "$ERR"
+}
+
+@test "SIGTERM stops every child and what the children started; none is left" {
+	local p q
+	# A shell with a background and a foreground child,
+	p=$(producer prod 'sleep 60 & echo $! >>"$0.pids"; echo $$ >>"$0.pids"; sleep 61')
+	# and one that ignores SIGTERM and must be killed after the grace period.
+	q=$(producer stubborn 'trap "" TERM; echo $$ >>"$0.pids"; while :; do sleep 1; done')
+	start_merge --interval 0.2 --run "$p" --run "$q"
+	wait_until 10 sh -c "[ \$(cat '$p.pids' '$q.pids' 2>/dev/null | wc -l) -ge 3 ]"
+	local pids
+	pids=$(cat "$p.pids" "$q.pids")
+	run gone $pids
+	assert_failure
+	kill -TERM "$MERGE_PID"
+	local rc=0
+	wait "$MERGE_PID" || rc=$?
+	[ "$rc" -eq 0 ]
+	run gone $pids
+	assert_success
+}
+
+@test "a closed stdout ends kato-merge and its children" {
+	local p
+	p=$(producer prod 'echo $$ >>"$0.pids"; exec sleep 60')
+	run timeout 10 sh -c "'$KL_BIN/kato-merge' --interval 0.2 --run '$p' 2>'$ERR' | head -n 1"
+	assert_success
+	assert_output --partial '"type":"realtime_update"'
+	local child
+	child=$(cat "$p.pids")
+	run gone "$child"
+	assert_success
+}
+
+@test "a child outlives a SIGKILLed kato-merge by no more than its death signal" {
+	local p
+	p=$(producer prod 'echo $$ >>"$0.pids"; exec sleep 60')
+	start_merge --interval 0.2 --run "exec $p"
+	wait_until 10 test -s "$p.pids"
+	kill -KILL "$MERGE_PID"
+	wait "$MERGE_PID" 2>/dev/null || true
+	wait_until 5 gone "$(cat "$p.pids")"
+}
