@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "calc.h"
+#include "report.h"
 #include "cfg.h"
 #include "clock.h"
 #include "collector.h"
@@ -38,7 +39,6 @@
 #define SOURCE "docker-stats"
 #define DEFAULT_HOST "unix:///var/run/docker.sock"
 #define DEFAULT_NAME "^kato(-.*)?$"
-#define MB (1024.0 * 1024.0)
 
 static const char usage_text[] =
     "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]\n"
@@ -231,86 +231,6 @@ static const ds_sample *prev_find(const ds_ctx *x, const char *id)
 	return NULL;
 }
 
-static double mb(double bytes) { return js_round(bytes / MB, 2); }
-
-/* One container's entry. */
-static cJSON *entry(const cont *c, const ds_stats *s, const char *error,
-                    const char *ts)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "id", c->id);
-	cJSON_AddStringToObject(o, "name", c->name);
-	cJSON_AddStringToObject(o, "status", c->state);
-	js_add_num(o, "cpu", s->have_cpu, js_round(s->cpu_percent, 2));
-
-	cJSON *m = cJSON_AddObjectToObject(o, "memory");
-	if (m) {
-		int pct = s->have_mem && s->have_limit;
-		js_add_num(m, "usage_bytes", s->have_mem, s->mem_used);
-		js_add_num(m, "limit_bytes", s->have_limit, s->mem_limit);
-		js_add_num(m, "usage_mb", s->have_mem, mb(s->mem_used));
-		js_add_num(m, "limit_mb", s->have_limit, mb(s->mem_limit));
-		js_add_num(m, "usage_percent", pct,
-		           pct ? js_round(s->mem_used / s->mem_limit * 100, 2) : 0);
-	}
-	cJSON *n = cJSON_AddObjectToObject(o, "network");
-	if (n) {
-		js_add_num(n, "rx_bytes", s->have_net, s->rx_bytes);
-		js_add_num(n, "tx_bytes", s->have_net, s->tx_bytes);
-		js_add_num(n, "rx_mb", s->have_net, mb(s->rx_bytes));
-		js_add_num(n, "tx_mb", s->have_net, mb(s->tx_bytes));
-	}
-	cJSON *b = cJSON_AddObjectToObject(o, "block_io");
-	if (b) {
-		js_add_num(b, "read_bytes", s->have_blk, s->read_bytes);
-		js_add_num(b, "write_bytes", s->have_blk, s->write_bytes);
-		js_add_num(b, "read_mb", s->have_blk, mb(s->read_bytes));
-		js_add_num(b, "write_mb", s->have_blk, mb(s->write_bytes));
-	}
-	if (error)
-		cJSON_AddStringToObject(o, "error", error);
-	cJSON_AddStringToObject(o, "timestamp", ts);
-	return o;
-}
-
-/* Totals over the entries.  A total none of whose parts was measured is
- * null. */
-static cJSON *aggregate(const ds_stats *st, size_t n, const char *ts)
-{
-	double cpu = 0, used = 0, limit = 0;
-	int have_cpu = 0, have_mem = 0, have_limit = 0, running = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (st[i].running)
-			running++;
-		if (st[i].have_cpu) {
-			cpu += st[i].cpu_percent;
-			have_cpu = 1;
-		}
-		if (st[i].have_mem) {
-			used += st[i].mem_used;
-			have_mem = 1;
-			if (st[i].have_limit) {
-				limit += st[i].mem_limit;
-				have_limit = 1;
-			}
-		}
-	}
-	cJSON *a = cJSON_CreateObject();
-	if (!a)
-		return NULL;
-	js_add_num(a, "total_cpu_percent", have_cpu, js_round(cpu, 2));
-	js_add_num(a, "total_memory_mb", have_mem, mb(used));
-	js_add_num(a, "total_memory_limit_mb", have_limit, mb(limit));
-	js_add_num(a, "total_memory_percent", have_limit && limit > 0,
-	           limit > 0 ? js_round(used / limit * 100, 2) : 0);
-	cJSON_AddNumberToObject(a, "container_count", (double)n);
-	cJSON_AddNumberToObject(a, "running_count", running);
-	cJSON_AddStringToObject(a, "timestamp", ts);
-	return a;
-}
-
 /* Keep this sample's counters (of containers that were read) for the
  * next one; containers that stopped or vanished are forgotten. */
 static void remember(ds_ctx *x, const cont *cs, const ds_stats *st, size_t n)
@@ -441,14 +361,15 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 			cs[kept] = *c;
 		st[kept] = s;
 		if (list)
-			cJSON_AddItemToArray(list, entry(&cs[kept], &s,
-			                                 ebuf[0] ? ebuf : NULL, ts));
+			cJSON_AddItemToArray(list, ds_entry(cs[kept].id, cs[kept].name,
+			                                    cs[kept].state, &s,
+			                                    ebuf[0] ? ebuf : NULL, ts));
 		kept++;
 	}
 	remember(x, cs, st, kept);
 	if (data) {
 		cJSON *d = cJSON_CreateObject();
-		cJSON *agg = aggregate(st, kept, ts);
+		cJSON *agg = ds_aggregate(st, kept, ts);
 		if (!d || !agg) {
 			cJSON_Delete(d);
 			cJSON_Delete(agg);

@@ -1,10 +1,12 @@
 /* Unit tests for docker-stats' arithmetic (cmd/docker-stats/calc.c) on
- * recorded and hand-made stats bodies in tests/fixtures/docker/. */
+ * recorded and hand-made stats bodies in tests/fixtures/docker/, and for
+ * its output objects (report.c). */
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "../../cmd/docker-stats/calc.c"
+#include "../../cmd/docker-stats/report.c"
 #include "unit.h"
 
 static char fixtures[PATH_MAX];
@@ -163,6 +165,61 @@ static void test_podman(void)
 	CHECK(!s.running && !s.have_mem, "an empty object is not a sample");
 }
 
+/* The printed form of a cJSON object, which it frees (for comparing
+ * whole outputs).  Four buffers in turn: CHECK_STR reads its argument
+ * twice, so print into a variable first. */
+static const char *printed(cJSON *j)
+{
+	static char bufs[4][4096];
+	static int next;
+	char *buf = bufs[next++ % 4];
+	char *p = cJSON_PrintUnformatted(j);
+	snprintf(buf, sizeof bufs[0], "%s", p ? p : "(null)");
+	free(p);
+	cJSON_Delete(j);
+	return buf;
+}
+
+static void test_report(void)
+{
+	ds_stats st[3];
+	st[0] = calc("docker-stopped.json", NULL, DS_ENGINE_DOCKER);
+	const char *out = printed(ds_entry("abc", "kato-redis", "exited", &st[0], NULL, "T"));
+	CHECK_STR(out,
+	          "{\"id\":\"abc\",\"name\":\"kato-redis\",\"status\":\"exited\",\"cpu\":null,"
+	          "\"memory\":{\"usage_bytes\":null,\"limit_bytes\":null,\"usage_mb\":null,"
+	          "\"limit_mb\":null,\"usage_percent\":null},"
+	          "\"network\":{\"rx_bytes\":null,\"tx_bytes\":null,\"rx_mb\":null,\"tx_mb\":null},"
+	          "\"block_io\":{\"read_bytes\":null,\"write_bytes\":null,\"read_mb\":null,"
+	          "\"write_mb\":null},\"timestamp\":\"T\"}",
+	          "report: a stopped container's entry is all nulls");
+	out = printed(ds_aggregate(st, 1, "T"));
+	CHECK_STR(out,
+	          "{\"total_cpu_percent\":null,\"total_memory_mb\":null,"
+	          "\"total_memory_limit_mb\":null,\"total_memory_percent\":null,"
+	          "\"container_count\":1,\"running_count\":0,\"timestamp\":\"T\"}",
+	          "report: totals of nothing measured are null");
+	ds_stats a = calc("docker-v1-1.json", NULL, DS_ENGINE_DOCKER);
+	st[1] = calc("docker-v1-2.json", &a.now, DS_ENGINE_DOCKER);
+	ds_stats b = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
+	st[2] = calc("docker-v2-2.json", &b.now, DS_ENGINE_DOCKER);
+	out = printed(ds_entry("id1", "kato", "running", &st[1], "x: y", "T"));
+	CHECK_STR(out,
+	          "{\"id\":\"id1\",\"name\":\"kato\",\"status\":\"running\",\"cpu\":50,"
+	          "\"memory\":{\"usage_bytes\":104857600,\"limit_bytes\":1073741824,"
+	          "\"usage_mb\":100,\"limit_mb\":1024,\"usage_percent\":9.77},"
+	          "\"network\":{\"rx_bytes\":2097152,\"tx_bytes\":524288,\"rx_mb\":2,\"tx_mb\":0.5},"
+	          "\"block_io\":{\"read_bytes\":4096000,\"write_bytes\":8192,\"read_mb\":3.91,"
+	          "\"write_mb\":0.01},\"error\":\"x: y\",\"timestamp\":\"T\"}",
+	          "report: a running container's entry, MiB and percent rounded");
+	out = printed(ds_aggregate(st, 3, "T"));
+	CHECK_STR(out,
+	          "{\"total_cpu_percent\":250,\"total_memory_mb\":4196,"
+	          "\"total_memory_limit_mb\":17408,\"total_memory_percent\":24.1,"
+	          "\"container_count\":3,\"running_count\":2,\"timestamp\":\"T\"}",
+	          "report: totals sum what was measured and skip the nulls");
+}
+
 int main(void)
 {
 	find_fixtures();
@@ -171,5 +228,6 @@ int main(void)
 	test_docker_v2();
 	test_docker_stopped();
 	test_podman();
+	test_report();
 	return unit_done();
 }
