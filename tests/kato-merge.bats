@@ -52,17 +52,20 @@ teardown() {
 	spawn sh -c 'exec >"$1"; printf "{\"source\":\"kato-metrics\""; exec sleep 60' sh "$BATS_TEST_TMPDIR/f"
 	start_merge --interval 0.2 "$BATS_TEST_TMPDIR/f" --run 'printf "{\"source\":"; exec sleep 60'
 	frames 11
-	# Frame k is due at frame 1 + (k-1) x 200 ms; allow a loaded machine
-	# some lateness but no drift: each is measured against the schedule,
-	# not against the frame before it.
+	# Frame k is due at start + k x 200 ms.  Each is measured against that
+	# schedule, not against the frame before it, so drift would show; a
+	# loaded machine may make a frame or two late, never a missed tick.
 	grep '"type":"realtime_update"' "$OUT" | head -n 11 | jq -r .timestamp >"$BATS_TEST_TMPDIR/ts"
 	run python3 -c '
 import sys, datetime as d
 ts = [d.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp() * 1000
       for l in open(sys.argv[1])]
-bad = [(k, round(t - ts[0] - 200 * k)) for k, t in enumerate(ts) if abs(t - ts[0] - 200 * k) > 90]
-print("offsets from schedule (ms):", [round(t - ts[0] - 200 * k) for k, t in enumerate(ts)])
-sys.exit(1 if bad or len(ts) != 11 else 0)' "$BATS_TEST_TMPDIR/ts"
+# The schedule: start + 200 k, start estimated by the frame least late.
+start = min(t - 200 * k for k, t in enumerate(ts))
+off = [round(t - start - 200 * k) for k, t in enumerate(ts)]
+print("lateness against the schedule (ms):", off)
+late = [o for o in off if o > 60]
+sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(late) <= 2 else 1)' "$BATS_TEST_TMPDIR/ts"
 	echo "$output"
 	assert_success
 	run frame 1 .interval_ms
