@@ -80,7 +80,7 @@ function sectionError(s) {
 const DASH = '—';
 
 /* The pipeline has only just started: a wait, not a failure. */
-function waiting(err) { return typeof err === 'string' && /^no data yet/i.test(err); }
+function waiting(err) { return typeof err === 'string' && /(^|: )no data yet/i.test(err); }
 
 function fmtPct(v, digits) {
 	if (!isNum(v)) return DASH;
