@@ -8,7 +8,9 @@
                                     (/proc/PID/smaps_rollup)
   procmon.py cpu A.json B.json      CPU used between two snapshots, per
                                     command name and in total, as seconds
-                                    and as percent of one core
+                                    and as percent of one core: from
+                                    utime+stime (whole ticks) and from
+                                    /proc/PID/schedstat (ns)
   procmon.py grow A.json B.json     per-process RSS/PSS growth from A to B
                                     (same PID and start time): the largest
   procmon.py mem A.json [IDLE.json] [--per N]
@@ -49,7 +51,16 @@ def one(pid):
     # fields after comm: state(3) ppid(4) ... utime(14) stime(15) ... starttime(22)
     r = {"pid": pid, "comm": comm, "ppid": int(rest[1]),
          "ticks": int(rest[11]) + int(rest[12]), "start": int(rest[19]),
-         "rss_kb": None, "pss_kb": None}
+         "sched_ns": None, "rss_kb": None, "pss_kb": None}
+    try:  # run time in ns of every thread (websocketd is a Go program),
+        # precise where /proc/PID/stat counts whole ticks
+        ns = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                ns += int(f.read().split()[0])
+        r["sched_ns"] = ns
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
             for line in f:
@@ -83,17 +94,29 @@ def load(path):
 
 
 def cpu(a, b):
-    before = {(p["pid"], p["start"]): p["ticks"] for p in a["procs"]}
+    """utime+stime (whole clock ticks, as /proc/PID/stat counts them) and,
+    where the kernel has it, schedstat run time in ns."""
+    before = {(p["pid"], p["start"]): p for p in a["procs"]}
     dt = b["t"] - a["t"]
-    by = {}
+    by, by_ns, ns_ok = {}, {}, True
     for p in b["procs"]:
-        d = p["ticks"] - before.get((p["pid"], p["start"]), 0)
-        by[p["comm"]] = by.get(p["comm"], 0) + d
+        q = before.get((p["pid"], p["start"]))
+        by[p["comm"]] = by.get(p["comm"], 0) + p["ticks"] - (q["ticks"] if q else 0)
+        if p["sched_ns"] is None or (q and q["sched_ns"] is None):
+            ns_ok = False
+        else:
+            by_ns[p["comm"]] = by_ns.get(p["comm"], 0) + p["sched_ns"] - \
+                (q["sched_ns"] if q else 0)
     total = sum(by.values())
+    total_ns = sum(by_ns.values()) if ns_ok else None
     return {"seconds": round(dt, 3),
             "cpu_s": {k: v / TCK for k, v in by.items()},
             "total_cpu_s": total / TCK,
-            "total_percent": round(100.0 * total / TCK / dt, 2) if dt > 0 else None}
+            "total_percent": round(100.0 * total / TCK / dt, 2) if dt > 0 else None,
+            "sched_cpu_s": {k: round(v / 1e9, 4) for k, v in by_ns.items()}
+            if ns_ok else None,
+            "sched_total_percent": round(100.0 * total_ns / 1e9 / dt, 2)
+            if ns_ok and dt > 0 else None}
 
 
 def group(s):

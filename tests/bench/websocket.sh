@@ -9,10 +9,12 @@
 #   * 10, 100, 1000 clients (tests/bench/wsload.c, one epoll thread) while
 #     tests/bench/produce.py writes ~3 KB realtime_update frames at 10/s,
 #     each stamped with its sequence number and CLOCK_MONOTONIC send time:
-#     delivery latency p50/p99/max, frames lost, server CPU (utime+stime
-#     from /proc/PID/stat of websocketd + every kato-sub + kato-hub, or of
-#     the Python process), memory per connection (RSS and PSS from
-#     /proc/PID/smaps_rollup);
+#     delivery latency p50/p99/max, frames lost, server CPU (of websocketd
+#     + every kato-sub + kato-hub, or of the Python process: utime+stime
+#     from /proc/PID/stat, and the run time of every thread from
+#     /proc/PID/task/TID/schedstat, which is precise where stat counts
+#     whole 10 ms ticks and misses short bursts), memory per connection
+#     (RSS and PSS from /proc/PID/smaps_rollup);
 #   * the same with one stuck client (handshake done, tiny SO_RCVBUF, never
 #     reads) connected alone for BENCH_PREFILL seconds first, the first half
 #     of them with the producer bursting at 500 frames/s so the buffers
@@ -34,7 +36,8 @@
 #   BENCH_SERVERS="kato-live python"
 #   BENCH_HUB, BENCH_SUB         commands standing in for kato-hub/kato-sub
 #   KL_BIN=bin                   where the tools are
-# Results: build/bench/websocket.ndjson (one JSON object per run) and a
+#   BENCH_RESULTS=build/bench/websocket.ndjson
+# Results: $BENCH_RESULTS (one JSON object per run) and a
 # Markdown table on stdout.  Exit 0 when every run completed, 1 if any
 # failed, 100 on a missing prerequisite.
 set -u
@@ -55,7 +58,7 @@ SERVERS=${BENCH_SERVERS-kato-live python}
 HUB=${BENCH_HUB:-$KL_BIN/kato-hub}
 SUB=${BENCH_SUB:-$KL_BIN/kato-sub}
 OUTDIR=$TOP/build/bench
-RESULTS=$OUTDIR/websocket.ndjson
+RESULTS=${BENCH_RESULTS:-$OUTDIR/websocket.ndjson}
 B=tests/bench
 
 say() { echo "websocket.sh: $*" >&2; }
@@ -66,7 +69,8 @@ need jq
 $PY -c 'import websockets' 2>/dev/null ||
 	{ say "fatal: $PY has no websockets module (apt-get install python3-websockets)"; exit 100; }
 mkdir -p "$OUTDIR" || exit 111
-cc -O2 -std=c11 -Wall -Wextra -Werror -o "$OUTDIR/wsload" $B/wsload.c ||
+cc -O2 -std=c11 -Wall -Wextra -Werror -o "$OUTDIR/wsload.$$" $B/wsload.c &&
+	mv -f "$OUTDIR/wsload.$$" "$OUTDIR/wsload" ||
 	{ say "fatal: unable to build wsload"; exit 111; }
 # Many sockets: wsload raises its own soft limit; websocketd needs about
 # four descriptors per connection.
@@ -260,7 +264,7 @@ echo "WebSocket delivery, $started, $(nproc) cores, ${RATE} frames/s of ${SIZE}-
 echo "(latency: producer write -> client read; CPU: % of one core, server processes only;"
 echo " memory per connection: kato-live = kato-sub + websocketd growth / clients, python = process growth / clients)"
 echo
-echo "| server | clients | stuck | p50 ms | p99 ms | max ms | lost / expected | server CPU % | RSS KiB/conn | PSS KiB/conn | kato-sub PSS KiB | max RSS growth KiB |"
+echo "| server | clients | stuck | p50 ms | p99 ms | max ms | lost / expected | server CPU % (stat / schedstat) | RSS KiB/conn | PSS KiB/conn | kato-sub PSS KiB | max RSS growth KiB |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 jq -r '
   def f: if . == null then "—" else (. * 100 | round / 100 | tostring) end;
@@ -276,7 +280,7 @@ jq -r '
        [ ([.mem.growth[] | .rss_kb_per_conn] | add),
          ([.mem.growth[] | .pss_kb_per_conn] | add) ]
      end) as $m |
-    "| \(.server) | \(.load.clients) | \(.load.stuck) | \(.load.latency_ms.p50|f) | \(.load.latency_ms.p99|f) | \(.load.latency_ms.max|f) | \(.load.lost) / \(.load.expected) | \(.cpu.total_percent|f) | \($m[0]|f) | \($m[1]|f) | \($sp|f) | \(.growth_in_window.largest_growth.rss_kb_growth|f) |"
+    "| \(.server) | \(.load.clients) | \(.load.stuck) | \(.load.latency_ms.p50|f) | \(.load.latency_ms.p99|f) | \(.load.latency_ms.max|f) | \(.load.lost) / \(.load.expected) | \(.cpu.total_percent|f) / \(.cpu.sched_total_percent|f) | \($m[0]|f) | \($m[1]|f) | \($sp|f) | \(.growth_in_window.largest_growth.rss_kb_growth|f) |"
   end' "$RESULTS"
 jq -rs '
   def r: if . == null then "—" else (. * 10 | round / 10 | tostring) end;
@@ -293,7 +297,7 @@ jq -rs '
        if $x >= 1 then " (\($x|r)x lower)" else " (\(1 / $x|r)x higher)" end
      else "" end) +
     ", lost \($a.load.lost) vs \($b.load.lost) of \($a.load.expected)" +
-    ", server CPU \($a.cpu.total_percent|r) % vs \($b.cpu.total_percent|r) %" +
+    ", server CPU \($a.cpu.sched_total_percent // $a.cpu.total_percent|r) % vs \($b.cpu.sched_total_percent // $b.cpu.total_percent|r) %" +
     (if $a.load.stuck > 0 then
       "; RSS growth during the window: kato-live " +
       ([$a.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", ")) +
