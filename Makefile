@@ -98,23 +98,26 @@ deps:
 # --- install ---------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(SHAREDIR)/web $(DESTDIR)$(SYSCONFDIR)/kato-live
+	    $(DESTDIR)$(SHAREDIR)/web $(DESTDIR)$(SYSCONFDIR)/kato-live $(DESTDIR)$(UNITDIR)
 	install -m 755 $(addprefix bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
-	install -m 755 scripts/kato-live $(DESTDIR)$(BINDIR)/kato-live
+	sed 's|^\(\s*def_env=\)/etc/kato-live/|\1$(SYSCONFDIR)/kato-live/|' scripts/kato-live \
+	    >$(DESTDIR)$(BINDIR)/kato-live && chmod 755 $(DESTDIR)$(BINDIR)/kato-live
+	install -m 755 scripts/kato-sim $(DESTDIR)$(SHAREDIR)/kato-sim
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	-install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/
-	@if [ -d etc/cgi ]; then install -d $(DESTDIR)$(SHAREDIR)/cgi && cp -R etc/cgi/. $(DESTDIR)$(SHAREDIR)/cgi/; fi
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env ]; then \
 	    install -m 644 etc/kato-live.env $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env; fi
-	@if ls etc/*.service >/dev/null 2>&1; then install -d $(DESTDIR)$(UNITDIR) && \
-	    install -m 644 etc/*.service $(DESTDIR)$(UNITDIR)/; fi
+	for u in etc/*.service; do \
+	    sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/kato-live/|$(SYSCONFDIR)/kato-live/|g' \
+	        $$u >$(DESTDIR)$(UNITDIR)/$${u#etc/} || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS) kato-live)
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
 	rm -rf $(DESTDIR)$(SHAREDIR)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard etc/*.service)))
 
 clean:
 	rm -rf bin build
