@@ -52,7 +52,7 @@ static int sample_once(collector *c)
 	}
 	if (r == 0) {
 		if (c->failures > 0 && !c->once)
-			log_info("%s: recovered after %u failed samples", c->source,
+			log_info("recovered after %u failed samples",
 			         c->failures);
 		c->failures = 0;
 		c->last_err[0] = '\0';

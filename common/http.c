@@ -302,6 +302,24 @@ int http_get_all(http_client *c, http_req *reqs, size_t n)
 
 int http_get(http_client *c, http_req *r) { return http_get_all(c, r, 1); }
 
+void http_where(const http_client *c, const http_req *r, char *buf,
+                size_t len)
+{
+	where(c, r, buf, len);
+}
+
+size_t http_body_excerpt(const http_req *r, char *buf, size_t len)
+{
+	size_t j = 0;
+	for (size_t i = 0; r->body && i < r->len && j + 1 < len; i++) {
+		unsigned char ch = (unsigned char)r->body[i];
+		buf[j++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	if (len)
+		buf[j] = '\0';
+	return j;
+}
+
 void http_status_error(const http_client *c, const http_req *r,
                        char err[HTTP_ERR_LEN])
 {
@@ -309,12 +327,7 @@ void http_status_error(const http_client *c, const http_req *r,
 	where(c, r, w, sizeof w);
 	/* The start of the body, on one line, says what the server meant. */
 	char excerpt[120];
-	size_t j = 0;
-	for (size_t i = 0; r->body && i < r->len && j < sizeof excerpt - 1; i++) {
-		unsigned char ch = (unsigned char)r->body[i];
-		excerpt[j++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	excerpt[j] = '\0';
+	size_t j = http_body_excerpt(r, excerpt, sizeof excerpt);
 	if (j)
 		snprintf(err, HTTP_ERR_LEN, "GET %s: HTTP %ld: %s", w, r->status,
 		         excerpt);

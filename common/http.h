@@ -70,6 +70,15 @@ int http_get(http_client *c, http_req *r);
 /* Free a request's body. */
 void http_req_free(http_req *r);
 
+/* Where r goes, as a user would name it, into buf: the URL
+ * ("http://kato:8000/metrics"), or "unix:///path /route". */
+void http_where(const http_client *c, const http_req *r, char *buf,
+                size_t len);
+
+/* The start of r's body on one line (control characters made spaces),
+ * NUL-terminated in buf (len bytes).  Returns its length. */
+size_t http_body_excerpt(const http_req *r, char *buf, size_t len);
+
 /* "GET <where>: HTTP <status>: <start of body>" into err, for a status
  * the caller does not accept. */
 void http_status_error(const http_client *c, const http_req *r,

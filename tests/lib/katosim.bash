@@ -55,3 +55,36 @@ sim_ctl() {
 sim_state() {
 	sim_ctl state | jq -r "$1"
 }
+
+# wait_exit PID SECONDS: wait up to SECONDS for PID (a child of this shell)
+# to end; set EXIT_STATUS to its status.  Fails, leaving it running, if it
+# did not end in time.
+wait_exit() {
+	local pid=$1 limit=$2 st
+	local end=$((SECONDS + limit))
+	while :; do
+		st=$(ps -o stat= -p "$pid" 2>/dev/null) || st=
+		case $st in ''|Z*) break ;; esac
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+	EXIT_STATUS=0
+	wait "$pid" || EXIT_STATUS=$?
+	return 0
+}
+
+# lines_matching FILE JQ-FILTER: how many lines of FILE the filter accepts.
+lines_matching() {
+	jq -c "select($2)" "$1" 2>/dev/null | wc -l
+}
+
+# has_lines FILE JQ-FILTER N: FILE holds at least N lines the filter
+# accepts (a function, so wait_until re-evaluates it each time).
+has_lines() {
+	[ "$(lines_matching "$1" "$2")" -ge "$3" ]
+}
+
+# sim_requests PATH N: the simulator has served at least N requests for PATH.
+sim_requests() {
+	[ "$(sim_state ".requests[\"$1\"] // 0")" -ge "$2" ]
+}
