@@ -1,19 +1,18 @@
 #!/usr/bin/env bats
 # The dashboard page (web/) in Debian's chromium, headless, driven by
-# playwright-core, against the real pipeline on a simulated KATO and real
-# Podman containers (tests/lib/web.bash); tests/browser/dashboard.mjs
-# holds the browser side of each case.  Screenshots go to
+# playwright-core, against the real pipeline as `make demo` starts it
+# (scripts/kato-live --demo: simulated KATO, real websocketd, Podman
+# containers; tests/lib/web.bash); tests/browser/dashboard.mjs holds the
+# browser side of each case.  Screenshots go to
 # build/test-artifacts/dashboard-*.png.
 
 load lib/common
-load lib/katosim
-load lib/podman
 load lib/web
 
 setup_file() { start_pipeline; }
 teardown_file() {
 	stop_pipeline
-	assert_no_sanitizer_reports "$WEB_DIR"/*.err
+	assert_no_sanitizer_reports "$WEB_DIR"/kato-live.err
 }
 
 @test "page shows live KATO metrics, containers and sessions within a tick, and follows the simulator" {

@@ -456,6 +456,7 @@ function makeRow(name) {
 	tr.dataset.name = name;
 	const th = el('th', 'c-name', name);
 	th.scope = 'row';
+	th.title = name;
 	tr.appendChild(th);
 	const st = cell('Status', 'c-status');
 	st.appendChild(el('span', 'badge'));
