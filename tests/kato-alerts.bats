@@ -73,7 +73,7 @@ active_alerts"
 
 @test "each line is passed on at once, before the next one arrives" {
 	mkfifo "$T/fifo"
-	spawn sh -c 'kato-alerts <"$1" >"$2" 2>"$3"' sh "$T/fifo" "$OUT" "$T/err.txt"
+	spawn sh -c 'exec kato-alerts <"$1" >"$2" 2>"$3"' sh "$T/fifo" "$OUT" "$T/err.txt"
 	exec 5>"$T/fifo"
 	frame 0 >&5
 	wait_until 5 grep -q active_alerts "$OUT"

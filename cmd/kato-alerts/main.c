@@ -346,6 +346,7 @@ static int run_filter(const alerts_cfg *c, int enabled)
 	ndj_reader r;
 	if (ndj_reader_init(&r, 0, MAX_LINE) < 0)
 		log_die(KL_EXIT_TEMP, "out of memory");
+	r.chunk = 64 << 10; /* frames are small: keep resident what they need */
 
 	int rc = KL_EXIT_OK;
 	for (;;) {
