@@ -95,15 +95,6 @@ typedef struct cont {
 	int no_net;       /* attached to no network: traffic is not measured */
 } cont;
 
-/* Where a route goes, as a user would name it. */
-static void where(const ds_ctx *x, const char *path, char *buf, size_t len)
-{
-	if (x->http.target.unix_path[0])
-		snprintf(buf, len, "%s %s", x->http.target.display, path);
-	else
-		snprintf(buf, len, "%s%s", x->http.target.base, path);
-}
-
 /* "1.41" -> 1041; -1 if it is not major.minor. */
 static int version_num(const char *v)
 {
@@ -133,7 +124,7 @@ static int negotiate(ds_ctx *x, char err[COLLECTOR_ERR_LEN])
 		goto out;
 	}
 	char w[600];
-	where(x, r[0].path, w, sizeof w);
+	http_where(&x->http, &r[0], w, sizeof w);
 	if (r[0].status == 0) {
 		snprintf(err, COLLECTOR_ERR_LEN, "%s", r[0].err);
 		goto out;
@@ -175,7 +166,7 @@ static long select_containers(ds_ctx *x, const http_req *r, cont **out,
                               char err[COLLECTOR_ERR_LEN])
 {
 	char w[600], why[64];
-	where(x, r->path, w, sizeof w);
+	http_where(&x->http, r, w, sizeof w);
 	cJSON *list = js_parse(r->body, r->len, why, sizeof why);
 	if (!cJSON_IsArray(list)) {
 		snprintf(err, COLLECTOR_ERR_LEN,
@@ -342,7 +333,7 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 					body = js_parse(r->body, r->len, why, sizeof why);
 					if (!body) {
 						char w[600];
-						where(x, r->path, w, sizeof w);
+						http_where(&x->http, r, w, sizeof w);
 						snprintf(ebuf, sizeof ebuf,
 						         "GET %s: answer is not JSON (%s)", w, why);
 					}
