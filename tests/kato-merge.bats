@@ -78,7 +78,7 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	done >"$IN"
 	# An older record arriving later does not replace a newer one.
 	echo "{\"source\":\"session-summary\",\"ts\":\"$(now_iso -60)\",\"ok\":true,\"data\":{\"active_count\":99,\"total_count\":9}}" >>"$IN"
-	start_merge --interval 0.2 "$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
 	frames 1
 	run frame 1 .data.sessions
 	assert_output '{"active_count":3,"total_count":9}'
@@ -106,7 +106,7 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	{"source":"kato-metrics","ts":"$(now_iso)","ok":false,"error":"GET http://kato:8000/metrics: Connection refused"}
 	{"source":"disk-probe","ts":"$(now_iso)","ok":true,"data":{"free":12}}
 	EOF
-	start_merge --interval 0.2 "$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
 	frames 1
 	run frame 1 '.data.metrics'
 	assert_output '{"error":"GET http://kato:8000/metrics: Connection refused"}'
@@ -132,7 +132,7 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	# One flag from the env file, the other from the environment.
 	echo 'WEBSOCKET_CONTAINER_STATS=false' >"$BATS_TEST_TMPDIR/env"
 	KATO_LIVE_ENV_FILE=$BATS_TEST_TMPDIR/env WEBSOCKET_SESSION_EVENTS=off \
-		start_merge --interval 0.2 "$IN"
+		start_merge --interval 0.2 --stale 30 "$IN"
 	frames 1
 	run frame 1 '[has("type"), (.data | has("containers")), (.sources | has("docker-stats")), .stale]'
 	assert_output '[true,false,false,["kato-metrics"]]'
@@ -177,7 +177,7 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	    f.write('{"source":"x","data":' + '"' + 'a' * (5 << 20) + '"}\n')
 	    f.write('{"source":"session-summary","ok":true,"data":{"active_count":2,"total_count":2}}\n')
 	EOF
-	start_merge --interval 0.2 "$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
 	frames 1
 	run frame 1 .data.sessions.active_count
 	assert_output 2
