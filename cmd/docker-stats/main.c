@@ -189,7 +189,9 @@ static long select_containers(ds_ctx *x, const http_req *r, cont **out,
 		const cJSON *names = js_path(e, "Names");
 		const cJSON *first = cJSON_IsArray(names) ? names->child : NULL;
 		const char *name = cJSON_IsString(first) ? first->valuestring : NULL;
-		if (!id || !name)
+		/* An id goes into a URL: only the engine's usual hex is taken. */
+		if (!id || !name || !*id || strlen(id) >= sizeof cs->id ||
+		    strspn(id, "0123456789abcdefABCDEF") != strlen(id))
 			continue;
 		if (*name == '/')
 			name++;
