@@ -32,6 +32,9 @@ filter() {
 	assert_success
 	assert_output --partial 'usage: kato-alerts [--cpu PCT]'
 	assert_output --partial 'kato-alerts --once [options] [FRAME-FILE]'
+	run man -l "$TOP/man/kato-alerts.1"
+	assert_output --partial 'kato-alerts [--cpu PCT] [--cpu-error PCT] [--memory PCT]'
+	assert_output --partial 'kato-alerts --once [options] [FRAME-FILE]'
 	run kato-alerts --bogus </dev/null
 	assert_equal "$status" 100
 	run kato-alerts --cpu lots </dev/null
@@ -190,16 +193,20 @@ kato_unhealthy resolved info"
 	assert_line --index 3 "KATO is unreachable or failing: GET http://127.0.0.1:9/metrics: Connection refused"
 }
 
-@test "before any data (no data yet) only source_stale fires, not kato_unhealthy" {
-	frame 0 '.data.metrics = {"error":"no data yet from kato-metrics"} | .data.health = .data.metrics
-		| .stale = ["kato-metrics"] | .sources["kato-metrics"] = {"ok":false,"ts":null,"age_ms":null,"error":"no data yet"}' >"$IN"
-	frame 3 >>"$IN"
+@test "no data yet: kato_unhealthy does not fire; source_stale only after three intervals of start-up grace" {
+	nodata='.data.metrics = {"error":"no data yet from kato-metrics"} | .data.health = .data.metrics
+		| .stale = ["kato-metrics"] | .sources["kato-metrics"] = {"ok":false,"ts":null,"age_ms":null,"error":"no data yet"}'
+	{ frame 0 "$nodata"; frame 3 "$nodata"; frame 6 "$nodata"; } >"$IN"
+	filter
+	run alerts_of "$OUT"
+	assert_output ""
+	{ frame 0 "$nodata"; frame 9 "$nodata"; frame 12; } >"$IN"
 	filter
 	run alerts_of "$OUT"
 	assert_output "source_stale:kato-metrics firing warning
 source_stale:kato-metrics resolved info"
-	run jq -c 'select(.type=="system_alert") | .alerts[0] | [.source,.value]' "$OUT"
-	assert_line --index 0 '["kato-metrics",null]'
+	run jq -c 'select(.type=="system_alert") | .alerts[0] | [.timestamp // .since,.source,.value,.message]' "$OUT"
+	assert_line --index 0 '["2026-11-25T18:45:09.000Z","kato-metrics",null,"No data from kato-metrics"]'
 }
 
 @test "source_stale fires per source with its age and resolves when it reports again" {

@@ -58,6 +58,7 @@ struct alerts {
 	alert *v;              /* tracked alerts: firing or pending */
 	size_t n, cap;
 	int started;           /* a frame was evaluated */
+	int64_t first_ms;      /* time of the first frame */
 	int changed;           /* the firing set changed in this frame */
 	int oom;               /* memory ran out in this frame */
 };
@@ -430,6 +431,12 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 	const cJSON *stale = cJSON_GetObjectItemCaseSensitive(frame, "stale");
 	const cJSON *sources = js_path(frame, "sources");
 	const cJSON *arr = cJSON_IsArray(stale) ? stale : NULL;
+	/* A source that never sent anything is given what kato-merge gives it
+	 * by default, three intervals, from the first frame seen here. */
+	double interval = 3000;
+	js_num(frame, "interval_ms", &interval);
+	int64_t grace = isfinite(interval) && interval > 0 && interval < 864e5
+	                    ? (int64_t)(3 * interval) : 9000;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, arr)
 	{
@@ -439,6 +446,8 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 		    cJSON_GetObjectItemCaseSensitive(sources, s->valuestring);
 		obs o = {.v = V_OVER, .level = LV_WARNING};
 		double age;
+		if (!js_num(src, "age_ms", &age) && now - a->first_ms < grace)
+			o.v = V_HOLD; /* starting up: it may not have had time yet */
 		if (js_num(src, "age_ms", &age) && isfinite(age)) {
 			o.vkind = 1;
 			o.num = js_round(age / 1000, 1);
@@ -486,6 +495,8 @@ int alerts_eval(alerts *a, const cJSON *frame, int64_t now_ms,
 	int before = cJSON_GetArraySize(out);
 	a->changed = 0;
 	a->oom = 0;
+	if (!a->started)
+		a->first_ms = now_ms;
 	for (size_t i = 0; i < a->n; i++)
 		a->v[i].seen = 0;
 	const alerts_cfg *c = &a->cfg;

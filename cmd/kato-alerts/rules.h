@@ -18,7 +18,9 @@
  *                     "no data yet" (error).  Resolves when health is
  *                     "healthy" and the metrics section is good.
  *   source_stale:S    S is in the frame's "stale" list; warning.  Resolves
- *                     when S is no longer in it.
+ *                     when S is no longer in it.  A source that never sent
+ *                     anything (age_ms null) fires only 3 x interval_ms
+ *                     after the first frame (9 s without interval_ms).
  *
  * A value that is null or absent (unmeasured, or its section is an error)
  * neither fires nor resolves a rule: the alert keeps its state.  A numeric
