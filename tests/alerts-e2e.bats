@@ -50,9 +50,9 @@ pipeline() {
 	mkfifo "$T/frames"
 	# the FIFO is opened in the child: opening it here would wait for a writer
 	spawn sh -c 'f=$1 o=$2 e=$3; shift 3; exec kato-alerts "$@" <"$f" >"$o" 2>"$e"' \
-		sh "$T/frames" "$OUT" "$T/alerts-err.txt" "${a[@]}"
+		sh "$T/frames" "$OUT" "$T/alerts-err.txt" "${a[@]}" 3>&-
 	spawn sh -c 'f=$1 e=$2; shift 2; exec kato-merge --interval 0.2 --stale 3 "$@" >"$f" 2>"$e"' \
-		sh "$T/frames" "$T/merge-err.txt" "$@"
+		sh "$T/frames" "$T/merge-err.txt" "$@" 3>&-
 }
 
 # has_alert ID STATE LEVEL: kato-alerts said so.

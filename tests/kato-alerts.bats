@@ -6,6 +6,7 @@
 
 load lib/common
 load lib/alerts
+load lib/hub
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -17,7 +18,8 @@ setup() {
 
 teardown() {
 	stop_spawned
-	assert_no_sanitizer_reports "$T"/*.txt
+	hub_close_input
+	assert_no_sanitizer_reports "$T"/*.txt "$T/hub.err"
 }
 
 # filter [OPTIONS...]: kato-alerts OPTIONS < $IN > $OUT 2> $ERR
@@ -76,7 +78,7 @@ active_alerts"
 
 @test "each line is passed on at once, before the next one arrives" {
 	mkfifo "$T/fifo"
-	spawn sh -c 'exec kato-alerts <"$1" >"$2" 2>"$3"' sh "$T/fifo" "$OUT" "$T/err.txt"
+	spawn sh -c 'exec kato-alerts <"$1" >"$2" 2>"$3"' sh "$T/fifo" "$OUT" "$T/err.txt" 3>&-
 	exec 5>"$T/fifo"
 	frame 0 >&5
 	wait_until 5 grep -q active_alerts "$OUT"
@@ -426,7 +428,7 @@ high_cpu resolved info"
 @test "SIGTERM and SIGINT end it at once with status 0, end of input too" {
 	mkfifo "$T/fifo"
 	for sig in TERM INT; do
-		kato-alerts <"$T/fifo" >"$OUT" 2>"$T/err-$sig.txt" &
+		kato-alerts <"$T/fifo" >"$OUT" 2>"$T/err-$sig.txt" 3>&- &
 		pid=$!
 		KL_PIDS+=($pid)
 		exec 5>"$T/fifo"
@@ -437,4 +439,21 @@ high_cpu resolved info"
 		exec 5>&-
 	done
 	frame 0 | kato-alerts >/dev/null
+}
+
+@test "through kato-hub, a client connecting later sees at once what fires now" {
+	start_hub
+	{
+		frame 0
+		frame 3 '.data.containers.aggregated.total_cpu_percent = 95 | .data.containers.containers[3].status = "exited"'
+		frame 6 '.data.containers.containers[3].status = "exited"'
+	} >"$IN"
+	kato-alerts <"$IN" >&"$HUB_FEED" 2>"$ERR"
+	wait_retained 2
+	run hub_client snap
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	run jq -c '[.type, .timestamp[14:19], (.alerts // [] | map(.id))]' <<<"$output"
+	assert_output '["realtime_update","45:06",[]]
+["active_alerts","45:06",["container_down:kato-redis"]]'
 }
