@@ -128,6 +128,21 @@ prime_split_caches() {
 	[ "$(jq -s -c '[.[] | select(.ok) | .data.active_count] | unique' "$OUT")" = "[0,1]" ]
 }
 
+@test "session-summary: workers picked at random, caches expiring apart: one event per change" {
+	sim_ctl cache workers=4 ttl=1 dispatch=random >/dev/null
+	spawn "$KL_BIN/session-summary" --interval 0.1 --settle 1.2 >"$OUT" 2>"$ERR"
+	wait_until 10 has_lines "$OUT" '.ok==true' 1
+	sim_ctl sessions create 2 >/dev/null
+	wait_until 15 has_lines "$OUT" '.event' 1
+	sim_ctl sessions delete 1 >/dev/null
+	wait_until 15 has_lines "$OUT" '.event' 2
+	sleep 2
+	run events
+	assert_equal "${#lines[@]}" 2
+	echo "${lines[0]}" | jq -e '.event_type=="session_created" and .data.delta==2'
+	echo "${lines[1]}" | jq -e '.event_type=="session_destroyed" and .data.delta==-1 and .data.current_count==1'
+}
+
 @test "session-summary: without settling (--settle 0) the same caches do flip (the simulator shows it)" {
 	prime_split_caches
 	spawn "$KL_BIN/session-summary" --interval 0.2 --settle 0 >"$OUT" 2>"$ERR"
