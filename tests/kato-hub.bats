@@ -189,3 +189,27 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 		assert_output true
 	done
 }
+
+@test "a subscriber that shuts its sending side after the hello still gets the stream" {
+	start_hub
+	hub_send "$RT"
+	wait_retained 1
+	timeout 10 "$PY3" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"sub\n")
+s.shutdown(socket.SHUT_WR)
+f = s.makefile("rb")
+print(f.readline().decode().strip())
+sys.stdout.flush()
+print(f.readline().decode().strip())
+' "$HUB_SOCKET" >"$BATS_TEST_TMPDIR/out" 3>&- &
+	local c=$!
+	sleep 0.5
+	hub_send '{"type":"session_event","n":9}'
+	wait "$c"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --index 0 "$RT"
+	assert_line --index 1 '{"type":"session_event","n":9}'
+}

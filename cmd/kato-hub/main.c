@@ -104,6 +104,7 @@ typedef struct sub {
 	size_t off;           /* bytes of the oldest already written */
 	size_t queued;        /* bytes still to write */
 	int want_out;         /* EPOLLOUT is armed */
+	int rd_eof;           /* it shut down its sending side */
 	int dead;             /* closed; freed after the current batch */
 	struct sub *prev, *next; /* list of live subscribers */
 	struct sub *next_dead;   /* list of subscribers to free */
@@ -163,11 +164,13 @@ static void free_dead(void)
 	}
 }
 
-static void sub_events(sub *s, int out)
+/* Watch s for input (until it has shut its side) and, if out, for room
+ * to write. */
+static void sub_events(sub *s, int out, int force)
 {
-	if (s->want_out == out)
+	if (s->want_out == out && !force)
 		return;
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP |
+	struct epoll_event ev = {.events = (s->rd_eof ? 0u : EPOLLIN | EPOLLRDHUP) |
 	                                   (out ? EPOLLOUT : 0u),
 	                         .data.ptr = s};
 	if (epoll_ctl(hub.ep, EPOLL_CTL_MOD, s->w.fd, &ev) == 0)
@@ -190,7 +193,7 @@ static int sub_flush(sub *s)
 		ssize_t w = writev(s->w.fd, iov, n);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				sub_events(s, 1);
+				sub_events(s, 1, 0);
 				return 0;
 			}
 			if (errno == EINTR)
@@ -217,7 +220,7 @@ static int sub_flush(sub *s)
 			s->qn--;
 		}
 	}
-	sub_events(s, 0);
+	sub_events(s, 0, 0);
 	if (s->state == S_SNAP) {
 		sub_close(s);
 		return -1;
@@ -287,6 +290,14 @@ static void sub_readable(sub *s)
 	char buf[256];
 	for (;;) {
 		ssize_t r = read(s->w.fd, buf, sizeof buf);
+		if (r == 0 && s->state != S_HELLO) {
+			/* It has said all it had to say (printf 'sub\n' |
+			 * socat ...): keep sending; a full hang-up shows as
+			 * EPOLLHUP or a failed write. */
+			s->rd_eof = 1;
+			sub_events(s, s->want_out, 1);
+			return;
+		}
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
 			sub_close(s); /* it hung up */
 			return;
@@ -700,7 +711,11 @@ int main(int argc, char **argv)
 				sub *s = (sub *)w;
 				if (s->dead)
 					break;
-				if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				if (e & (EPOLLHUP | EPOLLERR)) {
+					sub_close(s); /* gone both ways */
+					break;
+				}
+				if (e & (EPOLLIN | EPOLLRDHUP))
 					sub_readable(s);
 				if (!s->dead && (e & EPOLLOUT))
 					sub_flush(s);

@@ -486,7 +486,9 @@ int main(int argc, char **argv)
 
 	while (!stop && in_open && !S.out_closed) {
 		int64_t now = clock_mono_ms();
-		if (hubfd < 0 && now >= retry_at) {
+		/* While the client lags, the hub is not read: reconnecting
+		 * then would only get us cut off again. */
+		if (hubfd < 0 && now >= retry_at && S.plen == 0) {
 			hubfd = hubsock_connect(path, "sub", herr);
 			if (hubfd >= 0) {
 				ndj_reader_reset(&hub, hubfd);
@@ -522,7 +524,8 @@ int main(int argc, char **argv)
 		int64_t deadline = -1;
 		if (S.heartbeat_ms > 0)
 			deadline = S.last_out_ms + S.heartbeat_ms;
-		if (hubfd < 0 && (deadline < 0 || retry_at < deadline))
+		if (hubfd < 0 && S.plen == 0 &&
+		    (deadline < 0 || retry_at < deadline))
 			deadline = retry_at;
 		int timeout = -1;
 		if (deadline >= 0)
