@@ -5,16 +5,18 @@ Reads kato-merge's output on stdin for --seconds (after one second of
 warm-up), notes the CLOCK_MONOTONIC
 arrival time of every realtime_update/metrics_update frame, and prints one
 JSON object:
-  late_ms          lateness of each tick against the ideal schedule
-                   t0 + k * interval, where t0 is chosen so that the
-                   earliest tick is 0 late (p50, p99, max)
+  jitter_ms        |lateness - median lateness| of each tick, lateness
+                   being arrival - k * interval, where k counts the
+                   intervals since the first frame (a gap of two intervals
+                   or more counts as missed ticks) (p50, p99, max)
+  late_ms          lateness - the smallest lateness seen (p50, p99, max)
   interval_err_ms  |gap between consecutive frames - interval|
-  missed           ticks with no frame (a gap of two or more intervals)
-  drift_ms         mean lateness of the last tenth minus the first tenth
+  missed           ticks with no frame
+  drift_ms         median lateness of the last tenth minus the first tenth
 The arrival time includes the pipe wake-up of this reader, so the figures
 are an upper bound on kato-merge's own jitter.
 
-Usage: tickjitter.py --interval 0.1 --seconds 60 < frames
+Usage: tickjitter.py --interval 0.1 --seconds 60 [--raw FILE] < frames
 """
 import argparse
 import json
@@ -34,6 +36,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--interval", type=float, required=True)
     ap.add_argument("--seconds", type=float, required=True)
+    ap.add_argument("--raw", help="write each arrival time (ns) here")
     a = ap.parse_args()
     iv = int(a.interval * 1e9)
     fd = sys.stdin.fileno()
@@ -57,20 +60,31 @@ def main():
                 ts.append(now)
     if len(ts) < 3:
         sys.exit("tickjitter.py: only %d frames in %.0f s" % (len(ts), a.seconds))
-    ks = [round((t - ts[0]) / iv) for t in ts]
-    off = [t - k * iv for t, k in zip(ts, ks)]
+    ks = [0]
+    for i in range(1, len(ts)):
+        ks.append(ks[-1] + max(1, round((ts[i] - ts[i - 1]) / iv)))
+    off = [(t - k * iv) / 1e6 for t, k in zip(ts, ks)]
+    med = sorted(off)[len(off) // 2]
+    jit = [abs(o - med) for o in off]
     base = min(off)
-    late = [(o - base) / 1e6 for o in off]
+    late = [o - base for o in off]
     gaps = [abs((ts[i] - ts[i - 1]) - iv) / 1e6 for i in range(1, len(ts))]
-    tenth = max(1, len(late) // 10)
+    tenth = max(1, len(off) // 10)
+    first = sorted(off[:tenth])[tenth // 2]
+    last = sorted(off[-tenth:])[tenth // 2]
+    if a.raw:
+        with open(a.raw, "w") as f:
+            f.writelines("%d\n" % t for t in ts)
     out = {
         "interval_ms": a.interval * 1000, "seconds": a.seconds,
         "ticks": len(ts), "missed": ks[-1] + 1 - len(ts),
+        "jitter_ms": {"p50": pct(jit, 50), "p99": pct(jit, 99),
+                      "max": round(max(jit), 3)},
         "late_ms": {"p50": pct(late, 50), "p99": pct(late, 99),
                     "max": round(max(late), 3)},
         "interval_err_ms": {"p50": pct(gaps, 50), "p99": pct(gaps, 99),
                             "max": round(max(gaps), 3)},
-        "drift_ms": round(sum(late[-tenth:]) / tenth - sum(late[:tenth]) / tenth, 3),
+        "drift_ms": round(last - first, 3),
     }
     print(json.dumps(out, separators=(",", ":")))
 

@@ -223,9 +223,11 @@ while True:
     print("{\"type\":\"realtime_update\"}", flush=True)
 ' >"$d/ctl" 2>/dev/null &
 	PIDS+=($!)
-	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/out" >"$d/tick.json" &
+	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" --raw "${RESULTS%.ndjson}.kato-merge.ns" \
+		<"$d/out" >"$d/tick.json" &
 	tj1=$!
-	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" <"$d/ctl" >"$d/control.json" &
+	$PY $B/tickjitter.py --interval 0.1 --seconds "$TICK_S" --raw "${RESULTS%.ndjson}.control.ns" \
+		<"$d/ctl" >"$d/control.json" &
 	tj2=$!
 	wait $tj1 $tj2
 	stop_all
@@ -304,10 +306,10 @@ jq -rs '
       ", python " + ([$b.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", "))
      else "" end))' "$RESULTS"
 jq -r 'select(.tick) |
-  def line(name): "| \(name) | \(.interval_ms) ms | \(.seconds) s | \(.ticks) | \(.missed) | \(.late_ms.p50) | \(.late_ms.p99) | \(.late_ms.max) | \(.interval_err_ms.p99) | \(.drift_ms) |";
-  "\nTick jitter (arrival at a reader on a pipe vs. the ideal schedule; the control is a Python loop sleeping to absolute deadlines, run at the same time)\n",
-  "| ticker | interval | run | ticks | missed | late p50 ms | late p99 ms | late max ms | interval error p99 ms | drift ms |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  def line(name): "| \(name) | \(.interval_ms) ms | \(.seconds) s | \(.ticks) | \(.missed) | \(.jitter_ms.p50) | \(.jitter_ms.p99) | \(.jitter_ms.max) | \(.late_ms.p50) | \(.interval_err_ms.p99) | \(.drift_ms) |";
+  "\nTick jitter (|lateness - median lateness| of each frame'"'"'s arrival at a reader on a pipe against the schedule k x interval; late: against the earliest frame; the control is a Python loop sleeping to absolute deadlines, run at the same time)\n",
+  "| ticker | interval | run | ticks | missed | jitter p50 ms | jitter p99 ms | jitter max ms | late p50 ms | interval error p99 ms | drift ms |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   (.tick | line("kato-merge")), (.control // empty | line("control (Python)"))' "$RESULTS"
 }
 [ "$failures" -eq 0 ] || exit 1
