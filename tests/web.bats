@@ -17,6 +17,7 @@ teardown_file() {
 
 @test "page shows live KATO metrics, containers and sessions within a tick, and follows the simulator" {
 	run browser_case live
+	browser_notes
 	assert_success
 }
 
@@ -33,6 +34,7 @@ teardown_file() {
 
 @test "WebSocket down: HTTP fallback keeps data fresh; back up: polling stops" {
 	run browser_case fallback
+	browser_notes
 	assert_success
 }
 

@@ -72,3 +72,9 @@ stop_pipeline() {
 browser_case() {
 	KL_ARTIFACTS=$ARTIFACTS node "$TOP/tests/browser/dashboard.mjs" "$1"
 }
+
+# The case's own notes ("# ..." lines, e.g. how long the page took to
+# show live data) as TAP comments.
+browser_notes() {
+	grep '^# ' <<<"$output" | grep -v ': ok$' >&3 || true
+}
