@@ -350,8 +350,9 @@ function meter(id, v) {
 
 function renderKato(metrics, health, info) {
 	const now = Date.now();
-	const mErr = sectionError(metrics);
-	const hErr = sectionError(health);
+	const mErr = metrics === null ? 'no metrics from KATO' : sectionError(metrics);
+	/* kato-metrics sends health null when KATO's /health did not answer */
+	const hErr = health === null ? 'KATO /health did not answer' : sectionError(health);
 	const mOk = metrics !== undefined && !mErr;
 	const hOk = health !== undefined && health !== null && !hErr;
 	const m = mOk ? metrics : (lastKato ? lastKato.m : null);
