@@ -333,6 +333,12 @@ function panelAge(panel) {
 const katoRps = new Series();
 let lastKato = null;     /* {m, h} as last rendered with data */
 
+function drawKatoSpark() {
+	const r = katoRps.max();
+	drawSpark($('kato-spark'), [{ series: katoRps, max: scaleTop(r, 1), cls: 's-rps' }],
+		'Requests per second over the last 10 minutes' + (r === null ? '' : ', peak ' + fmtRate(r)));
+}
+
 function healthLevel(status) {
 	return { healthy: 'ok', degraded: 'warn', unhealthy: 'bad' }[status] || 'unknown';
 }
@@ -414,9 +420,7 @@ function renderKato(metrics, health, info) {
 	} else if (hOk && !lastKato) {
 		lastKato = { m: null, h: health };
 	}
-	const r = katoRps.max();
-	drawSpark($('kato-spark'), [{ series: katoRps, max: scaleTop(r, 1), cls: 's-rps' }],
-		'Requests per second over the last 10 minutes' + (r === null ? '' : ', peak ' + fmtRate(r)));
+	drawKatoSpark();
 
 	let note = null;
 	if (mErr) note = 'KATO metrics unavailable: ' + mErr;
@@ -1046,7 +1050,10 @@ function start() {
 	setInterval(() => { refreshAgos(); renderConn(); watchdog(); }, 1000);
 	/* keep sparklines moving left even when no new point arrives, and
 	 * redraw them at their new size when the window changes */
-	const redraw = () => { for (const [name, tr] of containerRows) containerSpark(name, tr); };
+	const redraw = () => {
+		for (const [name, tr] of containerRows) containerSpark(name, tr);
+		if (shown.has('metrics')) drawKatoSpark();
+	};
 	setInterval(redraw, 15000);
 	let rt = null;
 	window.addEventListener('resize', () => { clearTimeout(rt); rt = setTimeout(redraw, 150); });
