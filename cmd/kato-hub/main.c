@@ -229,11 +229,12 @@ static int sub_flush(sub *s)
 }
 
 /* Queue m to s, or cut s off if that would pass the bound (a subscriber
- * with nothing queued always takes one message, however long).  Returns
- * -1 if s was closed. */
-static int sub_queue(sub *s, msg *m)
+ * with nothing queued always takes one message, however long; force: the
+ * retained messages for a newcomer, which always go).  Returns -1 if s
+ * was closed. */
+static int sub_queue(sub *s, msg *m, int force)
 {
-	if (s->queued > 0 && s->queued + m->len > hub.max_queue) {
+	if (!force && s->queued > 0 && s->queued + m->len > hub.max_queue) {
 		log_warn("subscriber %lu cut off: %zu bytes queued, over "
 		         "--max-queue %zu (it reads too slowly)",
 		         s->id, s->queued, hub.max_queue);
@@ -280,7 +281,7 @@ static void sub_hello(sub *s)
 		return;
 	}
 	for (int i = 0; i < hub.nretain; i++)
-		if (hub.kept[i] && sub_queue(s, hub.kept[i]) < 0)
+		if (hub.kept[i] && sub_queue(s, hub.kept[i], 1) < 0)
 			return;
 	sub_flush(s);
 }
@@ -428,7 +429,7 @@ static void input_line(const char *line, size_t len, unsigned long lineno)
 		if (s->state != S_SUB)
 			continue;
 		int was_empty = s->qn == 0;
-		if (sub_queue(s, m) == 0 && was_empty)
+		if (sub_queue(s, m, 0) == 0 && was_empty)
 			sub_flush(s);
 	}
 	msg_unref(m);
