@@ -48,7 +48,7 @@ teardown_file() {
 	assert_success
 }
 
-@test "unmeasured values show as —, never 0; stale and failing sections say why" {
+@test "unmeasured values show as —, never 0; stale and failing sections say why; landmarks and keyboard" {
 	run browser_case nulls
 	assert_success
 }

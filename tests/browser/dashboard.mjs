@@ -347,6 +347,15 @@ const CASES = {
 			const sn = await text(page, '#sessions-notice');
 			check(/HTTP 500: Internal Server Error/.test(sn), `failing sessions notice: "${sn}"`);
 			check((await text(page, '#sessions-active')) === '—', 'no session count invented');
+			// basics for keyboards and screen readers
+			await page.keyboard.press('Tab');
+			check(await page.evaluate(() => document.activeElement.classList.contains('skip')), 'Tab reaches the skip link first');
+			check(await page.getByRole('banner').count() === 1 && await page.getByRole('main').count() === 1 &&
+				await page.getByRole('contentinfo').count() === 1, 'banner, main and contentinfo landmarks');
+			for (const h of ['KATO', 'Alerts', 'Containers', 'Sessions'])
+				check(await page.getByRole('region', { name: h, exact: true }).count() === 1, `a region named ${h}`);
+			check(await page.getByRole('status').count() >= 1, 'the connection state is a status');
+			check(await page.getByRole('log').count() === 1, 'the session events are a log');
 			await shot(page, 'nulls-1280x800', 1280, 800);
 			check(problems.length === 0, problems.join('\n'));
 		});
