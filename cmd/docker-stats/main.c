@@ -34,6 +34,7 @@
 #include "http.h"
 #include "js.h"
 #include "log.h"
+#include "opt.h"
 #include "sig.h"
 
 #define SOURCE "docker-stats"
@@ -405,14 +406,6 @@ static int sample(collector *c, cJSON **data, char err[COLLECTOR_ERR_LEN])
 	return take(x, data, err);
 }
 
-static int64_t seconds_opt(const char *name, const char *v)
-{
-	int64_t ns;
-	if (clock_parse_seconds(v, &ns) < 0)
-		log_usage("bad %s '%s': want seconds from 0.001 to 86400", name, v);
-	return ns;
-}
-
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
@@ -422,14 +415,11 @@ int main(int argc, char **argv)
 
 	const char *host = cfg_get("DOCKER_HOST");
 	const char *name = cfg_get("DOCKER_STATS_NAME");
-	const char *v;
 	int once = 0, all = 0;
 	int64_t interval = 3000000000LL, timeout = 5000000000LL;
 	int64_t gap = 500000000LL;
-	if ((v = cfg_get("DOCKER_STATS_INTERVAL")) && *v)
-		interval = seconds_opt("DOCKER_STATS_INTERVAL", v);
-	if ((v = cfg_get("DOCKER_TIMEOUT")) && *v)
-		timeout = seconds_opt("DOCKER_TIMEOUT", v);
+	interval = opt_seconds_setting("DOCKER_STATS_INTERVAL", interval);
+	timeout = opt_seconds_setting("DOCKER_TIMEOUT", timeout);
 
 	enum { OPT_ONCE = 256, OPT_GAP };
 	static const struct option opts[] = {
@@ -449,10 +439,10 @@ int main(int argc, char **argv)
 		case 'H': host = optarg; break;
 		case 'n': name = optarg; break;
 		case 'a': all = 1; break;
-		case 'i': interval = seconds_opt("--interval", optarg); break;
-		case 't': timeout = seconds_opt("--timeout", optarg); break;
+		case 'i': interval = opt_seconds("--interval", optarg); break;
+		case 't': timeout = opt_seconds("--timeout", optarg); break;
 		case OPT_ONCE: once = 1; break;
-		case OPT_GAP: gap = seconds_opt("--once-gap", optarg); break;
+		case OPT_GAP: gap = opt_seconds("--once-gap", optarg); break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
 		}

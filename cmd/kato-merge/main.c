@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "input.h"
 #include "log.h"
+#include "opt.h"
 #include "ndj.h"
 #include "sig.h"
 
@@ -54,14 +55,6 @@ typedef struct merge {
 	int sigfd;
 	int stop;          /* a stop signal or a closed stdout */
 } merge;
-
-static int64_t seconds_opt(const char *name, const char *v)
-{
-	int64_t ns;
-	if (clock_parse_seconds(v, &ns) < 0)
-		log_usage("bad %s '%s': want seconds from 0.001 to 86400", name, v);
-	return ns;
-}
 
 static int flag(const char *key)
 {
@@ -263,11 +256,9 @@ int main(int argc, char **argv)
 	if (cfg_init(cerr) < 0)
 		log_die(KL_EXIT_USAGE, "%s", cerr);
 
-	const char *v;
 	int64_t interval = 3000000000LL, stale = -1;
 	int legacy = 0;
-	if ((v = cfg_get("KATO_LIVE_INTERVAL")) && *v)
-		interval = seconds_opt("KATO_LIVE_INTERVAL", v);
+	interval = opt_seconds_setting("KATO_LIVE_INTERVAL", interval);
 	int containers = flag("WEBSOCKET_CONTAINER_STATS");
 	int session_events = flag("WEBSOCKET_SESSION_EVENTS");
 
@@ -287,8 +278,8 @@ int main(int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "i:s:r:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': interval = seconds_opt("--interval", optarg); break;
-		case 's': stale = seconds_opt("--stale", optarg); break;
+		case 'i': interval = opt_seconds("--interval", optarg); break;
+		case 's': stale = opt_seconds("--stale", optarg); break;
 		case 'r':
 			if (!*optarg)
 				log_usage("empty --run command");

@@ -26,6 +26,7 @@
 #include "js.h"
 #include "kato.h"
 #include "log.h"
+#include "opt.h"
 
 #define SOURCE "kato-metrics"
 
@@ -164,14 +165,6 @@ out:
 	return rc;
 }
 
-static int64_t seconds_opt(const char *name, const char *v)
-{
-	int64_t ns;
-	if (clock_parse_seconds(v, &ns) < 0)
-		log_usage("bad %s '%s': want seconds from 0.001 to 86400", name, v);
-	return ns;
-}
-
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
@@ -180,13 +173,10 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_USAGE, "%s", cerr);
 
 	const char *url = NULL;
-	const char *v;
 	int once = 0;
 	int64_t interval = 3000000000LL, timeout = 2000000000LL;
-	if ((v = cfg_get("KATO_METRICS_INTERVAL")) && *v)
-		interval = seconds_opt("KATO_METRICS_INTERVAL", v);
-	if ((v = cfg_get("KATO_TIMEOUT")) && *v)
-		timeout = seconds_opt("KATO_TIMEOUT", v);
+	interval = opt_seconds_setting("KATO_METRICS_INTERVAL", interval);
+	timeout = opt_seconds_setting("KATO_TIMEOUT", timeout);
 
 	static const struct option opts[] = {
 	    {"url", required_argument, NULL, 'u'},
@@ -200,8 +190,8 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "u:i:t:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u': url = optarg; break;
-		case 'i': interval = seconds_opt("--interval", optarg); break;
-		case 't': timeout = seconds_opt("--timeout", optarg); break;
+		case 'i': interval = opt_seconds("--interval", optarg); break;
+		case 't': timeout = opt_seconds("--timeout", optarg); break;
 		case '1': once = 1; break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");

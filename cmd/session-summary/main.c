@@ -28,6 +28,7 @@
 #include "js.h"
 #include "kato.h"
 #include "log.h"
+#include "opt.h"
 #include "rec.h"
 #include "settle.h"
 
@@ -170,14 +171,6 @@ out:
 	return rc;
 }
 
-static int64_t seconds_opt(const char *name, const char *v)
-{
-	int64_t ns;
-	if (clock_parse_seconds(v, &ns) < 0)
-		log_usage("bad %s '%s': want seconds from 0.001 to 86400", name, v);
-	return ns;
-}
-
 /* --settle may be 0 (accept every new read at once). */
 static int64_t settle_opt(const char *name, const char *v)
 {
@@ -200,12 +193,10 @@ int main(int argc, char **argv)
 	int once = 0;
 	int64_t interval = 1000000000LL, timeout = 2000000000LL;
 	int64_t settle_ms = 5000;
-	if ((v = cfg_get("SESSION_POLL_INTERVAL")) && *v)
-		interval = seconds_opt("SESSION_POLL_INTERVAL", v);
+	interval = opt_seconds_setting("SESSION_POLL_INTERVAL", interval);
 	if ((v = cfg_get("SESSION_SETTLE_SECONDS")) && *v)
 		settle_ms = settle_opt("SESSION_SETTLE_SECONDS", v);
-	if ((v = cfg_get("KATO_TIMEOUT")) && *v)
-		timeout = seconds_opt("KATO_TIMEOUT", v);
+	timeout = opt_seconds_setting("KATO_TIMEOUT", timeout);
 
 	static const struct option opts[] = {
 	    {"url", required_argument, NULL, 'u'},
@@ -220,9 +211,9 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "u:i:s:t:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u': url = optarg; break;
-		case 'i': interval = seconds_opt("--interval", optarg); break;
+		case 'i': interval = opt_seconds("--interval", optarg); break;
 		case 's': settle_ms = settle_opt("--settle", optarg); break;
-		case 't': timeout = seconds_opt("--timeout", optarg); break;
+		case 't': timeout = opt_seconds("--timeout", optarg); break;
 		case '1': once = 1; break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
