@@ -97,6 +97,9 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	get '/api/v1/system/container-stats?name=kato-redis'
 	[ "$HTTP_STATUS" = 200 ]
 	jq -e '.name == "kato-redis" and .memory.usage_bytes == null and .stale == []' <<<"$BODY"
+	get '//api/v1/system//container-stats/?name=kato'
+	[ "$HTTP_STATUS" = 200 ]
+	jq -e '.name == "kato"' <<<"$BODY"
 	get '/api/v1/system/container-stats?name=kato-nope'
 	[ "$HTTP_STATUS" = 404 ]
 	[ "$(header Content-Type)" = application/json ]

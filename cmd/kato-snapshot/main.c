@@ -147,6 +147,13 @@ static int request_path(char *buf, size_t len, const char *arg)
 		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
 	if (n < 0 || (size_t)n >= len)
 		return -1;
+	/* "//api/v1//health" is the same file to the server: the same path */
+	char *w = buf;
+	for (const char *r = buf; *r; r++)
+		if (*r != '/' || w == buf || w[-1] != '/')
+			*w++ = *r;
+	*w = '\0';
+	n = (int)(w - buf);
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';
 	return 0;

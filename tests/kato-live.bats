@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# scripts/kato-live: the launcher.  --demo on a free port: the page, the
+# HTTP fallback and the WebSocket with live data; SIGTERM stops every
+# process it started; make install into a DESTDIR.
+
+load lib/common
+
+PY3=/usr/bin/python3
+
+setup() {
+	LAUNCHER_PID=
+}
+
+teardown() {
+	stop_spawned
+	[ -z "${KL_DEMO_CONTAINERS:-}" ] || podman rm -f -t 0 --ignore $KL_DEMO_CONTAINERS >/dev/null 2>&1 || true
+	assert_no_sanitizer_reports "$BATS_TEST_TMPDIR"/*.err
+}
+
+# every descendant of PID, recursively
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# start_launcher ARGS...: scripts/kato-live on a free port; sets PORT, URL
+start_launcher() {
+	PORT=$(free_port)
+	spawn "$TOP/scripts/kato-live" --bin "$KL_BIN" --port "$PORT" "$@" \
+		>"$BATS_TEST_TMPDIR/url.out" 2>"$BATS_TEST_TMPDIR/launcher.err" 3>&-
+	LAUNCHER_PID=$LAST_PID
+	if ! wait_until 60 test -s "$BATS_TEST_TMPDIR/url.out"; then
+		cat "$BATS_TEST_TMPDIR/launcher.err" >&2
+		return 1
+	fi
+	URL=$(cat "$BATS_TEST_TMPDIR/url.out")
+}
+
+# stop_launcher: SIGTERM, then every process it started must be gone
+stop_launcher() {
+	local pids p
+	pids=$(descendants "$LAUNCHER_PID")
+	[ -n "$pids" ]
+	kill -TERM "$LAUNCHER_PID"
+	local rc=0
+	wait_until 10 bash -c '! kill -0 "$0"' "$LAUNCHER_PID" || rc=1
+	LAUNCHER_STATUS=0
+	wait "$LAUNCHER_PID" 2>/dev/null || LAUNCHER_STATUS=$?
+	for p in $pids; do
+		if kill -0 "$p" 2>/dev/null; then
+			echo "still running after SIGTERM: $(ps -o pid=,cmd= -p "$p")" >&2
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+sessions_from_sim() {
+	curl -sf "${URL}api/v1/sessions/count" | jq -e '.active_count == 3' >/dev/null
+}
+
+@test "kato-live --help shows the man page's synopsis; bad options are usage errors" {
+	run "$TOP/scripts/kato-live" --help
+	assert_success
+	assert_line --index 0 --partial 'usage: kato-live [--demo] [--address ADDR] [--port PORT] [--origin ORIGINS]'
+	run "$TOP/scripts/kato-live" --bogus
+	assert_failure 100
+	run "$TOP/scripts/kato-live" --port 99999
+	assert_failure 100
+	run env WEBSOCKET_ENABLED=maybe "$TOP/scripts/kato-live" --bin "$KL_BIN"
+	assert_failure 100
+	assert_output --partial 'WEBSOCKET_ENABLED=maybe: not a boolean'
+}
+
+@test "kato-live --demo serves the page, live data over HTTP and WebSocket, and SIGTERM stops everything it started" {
+	# no container engine for this one: its section says so
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock KATO_LIVE_INTERVAL=0.5 \
+		start_launcher --demo
+	[ "$URL" = "http://127.0.0.1:$PORT/" ]
+
+	run curl -sf "$URL"
+	assert_success
+	assert_output --partial '<html'
+
+	# the simulator's KATO, through the whole pipeline and kato-snapshot
+	wait_until 20 sessions_from_sim
+	wait_until 20 bash -c 'curl -sf "${0}api/v1/system/metrics" | jq -e ".performance | has(\"error_rate\")"' "$URL" || {
+		cat "$BATS_TEST_TMPDIR/launcher.err" >&2; curl -s "${URL}api/v1/system/metrics" >&2; false; }
+	wait_until 20 bash -c 'curl -s "${0}api/v1/system/container-stats" | jq -e ".source == \"docker-stats\" and (.error | test(\"no-engine.sock\"))"' "$URL" || {
+		curl -s "${URL}api/v1/system/container-stats" >&2; false; }
+
+	# the WebSocket: connected, then a frame with KATO's metrics
+	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 15 "ws://127.0.0.1:$PORT/" \
+		expect connected expect realtime_update close
+	assert_success
+	run bash -c 'grep realtime_update <<<"$0" | head -1 | jq -e ".data.metrics.performance.total_requests >= 0"' "$output"
+	assert_success
+
+	stop_launcher
+	[ "$LAUNCHER_STATUS" = 143 ]
+	# its scratch folder (CGI tree, hub socket) is gone
+	run bash -c 'ls -d "${TMPDIR:-/tmp}"/kato-live.* 2>/dev/null | while read d; do [ -e "$d/cgi" ] && grep -l "$0" "$d"/cgi/api/v1/health; done' "$KL_BIN"
+	refute_output --partial "$BATS_TEST_TMPDIR"
+}
+
+@test "WEBSOCKET_ENABLED=false: the page and the HTTP fallback stay, no WebSocket stream" {
+	WEBSOCKET_ENABLED=false DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock \
+		KATO_LIVE_INTERVAL=0.5 start_launcher --demo
+	run curl -sf "$URL"
+	assert_success
+	wait_until 20 sessions_from_sim
+	# a browser's handshake is refused
+	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 5 "ws://127.0.0.1:$PORT/" expect connected
+	assert_failure
+	refute_output --partial '"connected"'
+	[ -z "$(pgrep -f "$KL_BIN/kato-sub" -P "$(pgrep -P "$LAUNCHER_PID" websocketd)" || true)" ]
+	stop_launcher
+}
+
+@test "kato-live --demo with Podman: real container stats from demo containers, removed on exit" {
+	command -v podman >/dev/null || skip "podman is not installed"
+	unset DOCKER_HOST
+	KATO_LIVE_INTERVAL=1 start_launcher --demo
+	wait_until 60 bash -c 'curl -sf "${0}api/v1/system/container-stats" | jq -e "[.containers[].name | select(startswith(\"kato-demo-\"))] | length == 2" >/dev/null' "$URL" || {
+		cat "$BATS_TEST_TMPDIR/launcher.err" >&2; curl -s "${URL}api/v1/system/container-stats" >&2; false; }
+	KL_DEMO_CONTAINERS=$(curl -sf "${URL}api/v1/system/container-stats" | jq -r '.containers[].name | select(startswith("kato-demo-"))')
+	stop_launcher
+	run podman ps -a --format '{{.Names}}' --filter name=kato-demo-
+	for c in $KL_DEMO_CONTAINERS; do refute_line "$c"; done
+	KL_DEMO_CONTAINERS=
+}
+
+@test "make install DESTDIR=... PREFIX=/usr installs tools, launcher, man pages, web, env file and units" {
+	local d=$BATS_TEST_TMPDIR/root
+	# the plain build is what gets installed; do not rebuild it here
+	run make -C "$TOP" -o all install DESTDIR="$d" PREFIX=/usr
+	assert_success
+	for f in usr/bin/kato-live usr/bin/kato-snapshot usr/bin/kato-hub usr/bin/kato-merge \
+		usr/share/man/man1/kato-live.1 usr/share/man/man1/kato-snapshot.1 \
+		usr/share/kato-live/web/index.html usr/share/kato-live/kato-sim \
+		etc/kato-live/kato-live.env lib/systemd/system/kato-live.service \
+		lib/systemd/system/kato-live-web.service; do
+		[ -e "$d/$f" ] || { echo "missing $f"; false; }
+	done
+	[ -x "$d/usr/bin/kato-live" ]
+	grep -q '^ExecStart=/usr/bin/kato-live --pipeline-only$' "$d/lib/systemd/system/kato-live.service"
+	grep -q '^ExecStart=/usr/bin/kato-live --web-only$' "$d/lib/systemd/system/kato-live-web.service"
+	grep -q '^EnvironmentFile=-/etc/kato-live/kato-live.env$' "$d/lib/systemd/system/kato-live-web.service"
+	# the installed launcher finds its own tools and web folder
+	run "$d/usr/bin/kato-live" --cgi-tree "$BATS_TEST_TMPDIR/cgi" --socket /run/kato-live/hub.sock
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/cgi/api/v1/sessions/count"
+	assert_output --partial "exec '$d/usr/bin/kato-snapshot' --socket '/run/kato-live/hub.sock'"
+	# an env file already there is kept
+	echo 'KATO_API_URL=http://kato:8000' >"$d/etc/kato-live/kato-live.env"
+	run make -C "$TOP" -o all install DESTDIR="$d" PREFIX=/usr
+	assert_success
+	[ "$(cat "$d/etc/kato-live/kato-live.env")" = 'KATO_API_URL=http://kato:8000' ]
+}
