@@ -112,7 +112,11 @@ sessions_from_sim() {
 	run curl -sf "$URL"
 	assert_success
 	wait_until 20 sessions_from_sim
-	# a browser's handshake is refused
+	# the handshake is refused
+	run curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Connection: Upgrade' \
+		-H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+		-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H "Origin: $URL" "$URL"
+	assert_output 403
 	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 5 "ws://127.0.0.1:$PORT/" expect connected
 	assert_failure
 	refute_output --partial '"connected"'
