@@ -37,10 +37,8 @@
 #include "hubsock.h"
 #include "js.h"
 #include "log.h"
+#include "request.h"
 
-#define MAX_PATH_LEN 256  /* longer request paths are unknown paths */
-#define MAX_QUERY_LEN 512 /* longer query strings are refused */
-#define MAX_NAME_LEN 128  /* longest container name accepted */
 #define MAX_SNAP (8 * 1024 * 1024)
 #define STALE_INTERVALS 3 /* a frame older than this many intervals is stale */
 
@@ -60,20 +58,6 @@ static const char usage_text[] =
     "                         $KATO_LIVE_ENV_FILE)\n"
     "  -t, --timeout SECONDS  give up on the hub after this long (default 2)\n"
     "  -h, --help             show this text\n";
-
-enum route { R_NONE, R_HEALTH, R_METRICS, R_CONTAINERS, R_CONTAINER, R_SESSIONS };
-
-static const struct {
-	const char *path;
-	enum route route;
-} routes[] = {
-    {"/api/v1/health", R_HEALTH},
-    {"/api/v1/system/metrics", R_METRICS},
-    {"/api/v1/system/container-stats", R_CONTAINERS},
-    {"/api/v1/sessions/count", R_SESSIONS},
-};
-
-#define CONTAINER_PREFIX "/api/v1/system/container-stats/"
 
 /* An answer: status and body (owned). */
 typedef struct reply {
@@ -120,130 +104,6 @@ static void fail(reply *r, int status, const char *fmt, ...)
 	need(cJSON_AddStringToObject(r->body, "timestamp", clock_iso_now(now)));
 }
 
-/* A container name: 1..MAX_NAME_LEN of [A-Za-z0-9_.-]. */
-static int valid_name(const char *s, size_t len)
-{
-	if (len == 0 || len > MAX_NAME_LEN)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		            "0123456789_.-", s[i]) || s[i] == '\0')
-			return 0;
-	return 1;
-}
-
-/* The request path without a trailing '/': SCRIPT_NAME + PATH_INFO as the
- * CGI spec has it (websocketd gives SCRIPT_NAME "/" and the whole path in
- * PATH_INFO).  Returns 0, or -1 if it is too long. */
-static int request_path(char *buf, size_t len, const char *arg)
-{
-	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
-	int n;
-	if (arg)
-		n = snprintf(buf, len, "%.*s", (int)strcspn(arg, "?"), arg);
-	else if (!sn || !strcmp(sn, "/") || !*sn)
-		n = snprintf(buf, len, "%s", pi ? pi : "");
-	else
-		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	/* "//api/v1//health" is the same file to the server: the same path */
-	char *w = buf;
-	for (const char *r = buf; *r; r++)
-		if (*r != '/' || w == buf || w[-1] != '/')
-			*w++ = *r;
-	*w = '\0';
-	n = (int)(w - buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = '\0';
-	return 0;
-}
-
-/* Match the path; for R_CONTAINER copy the name.  Sets r on a bad name. */
-static enum route match(const char *path, char name[MAX_NAME_LEN + 1], reply *r)
-{
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-		if (!strcmp(path, routes[i].path))
-			return routes[i].route;
-	size_t pl = strlen(CONTAINER_PREFIX);
-	if (strncmp(path, CONTAINER_PREFIX, pl) != 0)
-		return R_NONE;
-	const char *n = path + pl;
-	if (!valid_name(n, strlen(n))) {
-		fail(r, 400, "bad container name: 1 to %d of A-Z a-z 0-9 _ . -",
-		     MAX_NAME_LEN);
-		return R_CONTAINER;
-	}
-	strcpy(name, n);
-	return R_CONTAINER;
-}
-
-/* Check the query string: "name=NAME" (container-stats only) and the
- * cache busters "_=DIGITS" and "t=DIGITS" are allowed, nothing else.
- * Returns 0, or -1 with r set. */
-static int check_query(const char *q, enum route *route,
-                       char name[MAX_NAME_LEN + 1], reply *r)
-{
-	if (!q || !*q)
-		return 0;
-	size_t qlen = strlen(q);
-	if (qlen > MAX_QUERY_LEN) {
-		fail(r, 400, "query string longer than %d bytes", MAX_QUERY_LEN);
-		return -1;
-	}
-	const char *p = q;
-	while (*p) {
-		size_t seg = strcspn(p, "&");
-		const char *eq = memchr(p, '=', seg);
-		size_t klen = eq ? (size_t)(eq - p) : seg;
-		const char *v = eq ? eq + 1 : p + seg;
-		size_t vlen = (size_t)(p + seg - v);
-		if (seg == 0) {
-			/* empty segment ("a=1&&b=2"): nothing to check */
-		} else if (klen == 4 && !strncmp(p, "name", 4)) {
-			if (*route != R_CONTAINERS && *route != R_CONTAINER) {
-				fail(r, 400, "query parameter name is for "
-				     "/api/v1/system/container-stats only");
-				return -1;
-			}
-			if (*route == R_CONTAINER || name[0]) {
-				fail(r, 400, "container name given twice");
-				return -1;
-			}
-			if (!valid_name(v, vlen)) {
-				fail(r, 400, "bad container name: 1 to %d of "
-				     "A-Z a-z 0-9 _ . -", MAX_NAME_LEN);
-				return -1;
-			}
-			memcpy(name, v, vlen);
-			name[vlen] = '\0';
-		} else if ((klen == 1 && (*p == '_' || *p == 't')) &&
-		           vlen > 0 && vlen <= 20 &&
-		           strspn(v, "0123456789") >= vlen) {
-			/* a cache buster */
-		} else {
-			int safe = klen > 0 && klen <= 32;
-			for (size_t i = 0; safe && i < klen; i++)
-				safe = strchr("abcdefghijklmnopqrstuvwxyz"
-				              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
-				              p[i]) && p[i];
-			if (safe)
-				fail(r, 400, "bad query parameter %.*s (allowed: "
-				     "name on container-stats, _ and t with "
-				     "digits)", (int)klen, p);
-			else
-				fail(r, 400, "bad query string");
-			return -1;
-		}
-		p += seg;
-		if (*p == '&')
-			p++;
-	}
-	if (*route == R_CONTAINERS && name[0])
-		*route = R_CONTAINER;
-	return 0;
-}
-
 /* What kato-snapshot knows about the frame it answers from. */
 typedef struct frame_info {
 	const cJSON *frame;  /* the realtime_update */
@@ -288,8 +148,11 @@ static cJSON *section(const frame_info *f, const char *key, const char *source,
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(f->data, key);
 	if (!cJSON_IsObject(s)) {
-		fail(r, 503, "the pipeline sends no %s section (%s=false?)", key,
-		     flag);
+		if (flag)
+			fail(r, 503, "the pipeline sends no %s section (%s=false?)",
+			     key, flag);
+		else
+			fail(r, 503, "the pipeline sends no %s section", key);
 		return NULL;
 	}
 	const char *e = js_str(s, "error");
@@ -342,7 +205,7 @@ static void answer(const frame_info *f, enum route route, const char *name,
 		return;
 	case R_METRICS:
 		if (!(sec = section(f, "metrics", "kato-metrics",
-		                    "WEBSOCKET_ENABLED", r)))
+		                    NULL, r)))
 			return;
 		/* KATO's body as it was, with only "stale" added: its own
 		 * "timestamp" keeps its meaning.  The frame's is a header. */
@@ -385,7 +248,7 @@ static void answer(const frame_info *f, enum route route, const char *name,
 		break;
 	case R_SESSIONS:
 		if (!(sec = section(f, "sessions", "session-summary",
-		                    "WEBSOCKET_ENABLED", r)))
+		                    NULL, r)))
 			return;
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(sec, "active_count");
 		cJSON_DeleteItemFromObjectCaseSensitive(sec, "active_session_count");
@@ -534,28 +397,24 @@ int main(int argc, char **argv)
 	else if (hubsock_default_path(sock, sizeof sock) < 0)
 		sock[0] = '\0';
 
-	char path[MAX_PATH_LEN + 1], name[MAX_NAME_LEN + 1] = "";
-	enum route route = R_NONE;
+	char path[REQ_PATH_MAX + 1], why[REQ_ERR_LEN];
+	request rq = {R_NONE, ""};
 	const char *allow = NULL;
-	int head = 0;
-	if (request_path(path, sizeof path, arg) == 0)
-		route = match(path, name, &r);
-	if (r.body) {
-		/* match() refused the name */
-	} else if (route == R_NONE) {
-		fail(&r, 404, "no such path (try /api/v1/health, "
-		     "/api/v1/system/metrics, /api/v1/system/container-stats, "
-		     "/api/v1/sessions/count)");
-	} else if (method && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+	int head = 0, st;
+	const char *query = arg ? (strchr(arg, '?') ? strchr(arg, '?') + 1 : NULL)
+	                        : getenv("QUERY_STRING");
+	if (request_path(path, sizeof path, arg) < 0)
+		fail(&r, 404, "no such path");
+	else if ((st = request_route(path, &rq, why)) != 0)
+		fail(&r, st, "%s", why);
+	else if (method && strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		allow = "GET, HEAD, OPTIONS";
 		if (!strcmp(method, "OPTIONS"))
 			r.status = 204;
 		else
 			fail(&r, 405, "method not allowed: use GET");
-	} else if (check_query(arg && strchr(arg, '?') ? strchr(arg, '?') + 1
-	                                                : (arg ? NULL : getenv("QUERY_STRING")),
-	                       &route, name, &r) < 0) {
-		/* r says why */
+	} else if ((st = request_query(query, &rq, why)) != 0) {
+		fail(&r, st, "%s", why);
 	} else if (cfg_ok < 0) {
 		log_warn("%s", cerr);
 		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
@@ -563,7 +422,7 @@ int main(int argc, char **argv)
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
 	} else {
 		head = method && !strcmp(method, "HEAD");
-		lookup(sock, (int)(timeout_ns / 1000000), route, name, &r);
+		lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
 	}
 	cfg_free();
 

@@ -1,0 +1,141 @@
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *path;
+	enum route route;
+} routes[] = {
+    {"/api/v1/health", R_HEALTH},
+    {"/api/v1/system/metrics", R_METRICS},
+    {"/api/v1/system/container-stats", R_CONTAINERS},
+    {"/api/v1/sessions/count", R_SESSIONS},
+};
+
+#define CONTAINER_PREFIX "/api/v1/system/container-stats/"
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+#define KEY_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+/* len bytes of s, all from set (and none of them NUL). */
+static int all_of(const char *s, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || !strchr(set, s[i]))
+			return 0;
+	return 1;
+}
+
+/* A container name: 1..REQ_NAME_MAX of [A-Za-z0-9_.-]. */
+static int valid_name(const char *s, size_t len)
+{
+	return len > 0 && len <= REQ_NAME_MAX && all_of(s, len, NAME_CHARS);
+}
+
+static int bad_name(char err[REQ_ERR_LEN])
+{
+	snprintf(err, REQ_ERR_LEN,
+	         "bad container name: 1 to %d of A-Z a-z 0-9 _ . -", REQ_NAME_MAX);
+	return 400;
+}
+
+int request_path(char *buf, size_t len, const char *arg)
+{
+	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
+	int n;
+	if (arg)
+		n = snprintf(buf, len, "%.*s", (int)strcspn(arg, "?"), arg);
+	else if (!sn || !*sn || !strcmp(sn, "/"))
+		n = snprintf(buf, len, "%s", pi ? pi : "");
+	else
+		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	/* "//api/v1//health" is the same file to the server: the same path */
+	char *w = buf;
+	for (const char *r = buf; *r; r++)
+		if (*r != '/' || w == buf || w[-1] != '/')
+			*w++ = *r;
+	*w = '\0';
+	n = (int)(w - buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	return 0;
+}
+
+int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
+{
+	rq->route = R_NONE;
+	rq->name[0] = '\0';
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(path, routes[i].path)) {
+			rq->route = routes[i].route;
+			return 0;
+		}
+	size_t pl = strlen(CONTAINER_PREFIX);
+	if (strncmp(path, CONTAINER_PREFIX, pl) != 0) {
+		snprintf(err, REQ_ERR_LEN,
+		         "no such path (try /api/v1/health, /api/v1/system/metrics, "
+		         "/api/v1/system/container-stats, /api/v1/sessions/count)");
+		return 404;
+	}
+	const char *n = path + pl;
+	if (!valid_name(n, strlen(n)))
+		return bad_name(err);
+	strcpy(rq->name, n);
+	rq->route = R_CONTAINER;
+	return 0;
+}
+
+int request_query(const char *q, request *rq, char err[REQ_ERR_LEN])
+{
+	if (!q || !*q)
+		return 0;
+	if (strlen(q) > REQ_QUERY_MAX) {
+		snprintf(err, REQ_ERR_LEN, "query string longer than %d bytes",
+		         REQ_QUERY_MAX);
+		return 400;
+	}
+	const char *p = q;
+	while (*p) {
+		size_t seg = strcspn(p, "&");
+		const char *eq = memchr(p, '=', seg);
+		size_t klen = eq ? (size_t)(eq - p) : seg;
+		const char *v = eq ? eq + 1 : p + seg;
+		size_t vlen = (size_t)(p + seg - v);
+		if (seg == 0) {
+			/* an empty segment ("a=1&&b=2"): nothing to check */
+		} else if (klen == 4 && !strncmp(p, "name", 4)) {
+			if (rq->route != R_CONTAINERS && rq->route != R_CONTAINER) {
+				snprintf(err, REQ_ERR_LEN, "query parameter name is "
+				         "for /api/v1/system/container-stats only");
+				return 400;
+			}
+			if (rq->route == R_CONTAINER) {
+				snprintf(err, REQ_ERR_LEN, "container name given twice");
+				return 400;
+			}
+			if (!valid_name(v, vlen))
+				return bad_name(err);
+			memcpy(rq->name, v, vlen);
+			rq->name[vlen] = '\0';
+			rq->route = R_CONTAINER;
+		} else if (klen == 1 && (*p == '_' || *p == 't') && vlen > 0 &&
+		           vlen <= 20 && all_of(v, vlen, "0123456789")) {
+			/* a cache buster */
+		} else {
+			if (klen > 0 && klen <= 32 && all_of(p, klen, KEY_CHARS))
+				snprintf(err, REQ_ERR_LEN, "bad query parameter %.*s "
+				         "(allowed: name on container-stats, _ and t "
+				         "with digits)", (int)klen, p);
+			else
+				snprintf(err, REQ_ERR_LEN, "bad query string");
+			return 400;
+		}
+		p += seg;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* request.h - what a kato-snapshot request asks for, checked against
+ * fixed tables.  Nothing here runs anything: the path and the query
+ * string are only compared and copied.  Never prints, never exits.
+ */
+#ifndef KS_REQUEST_H
+#define KS_REQUEST_H
+
+#include <stddef.h>
+
+#define REQ_PATH_MAX 256  /* longer request paths are unknown paths */
+#define REQ_QUERY_MAX 512 /* longer query strings are refused */
+#define REQ_NAME_MAX 128  /* longest container name accepted */
+#define REQ_ERR_LEN 256
+
+enum route {
+	R_NONE,       /* not one of ours */
+	R_HEALTH,     /* /api/v1/health */
+	R_METRICS,    /* /api/v1/system/metrics */
+	R_CONTAINERS, /* /api/v1/system/container-stats */
+	R_CONTAINER,  /* .../container-stats/NAME or ?name=NAME */
+	R_SESSIONS,   /* /api/v1/sessions/count */
+};
+
+typedef struct request {
+	enum route route;             /* what is asked for */
+	char name[REQ_NAME_MAX + 1]; /* the container, for R_CONTAINER */
+} request;
+
+/* The request path, without repeated or trailing '/': arg up to its '?'
+ * when given (shell use), else SCRIPT_NAME + PATH_INFO from the CGI
+ * environment (websocketd gives SCRIPT_NAME "/" and the whole path in
+ * PATH_INFO).  Returns 0, or -1 if it does not fit in len. */
+int request_path(char *buf, size_t len, const char *arg);
+
+/* Match path against the routes and fill rq.  Returns 0, or an HTTP
+ * status (404 unknown path, 400 bad container name) with err filled. */
+int request_route(const char *path, request *rq, char err[REQ_ERR_LEN]);
+
+/* Check the query string (NULL or "" is fine): "name=NAME" on
+ * container-stats, and the cache busters "_=DIGITS" and "t=DIGITS";
+ * nothing else.  A name turns R_CONTAINERS into R_CONTAINER.  Returns 0,
+ * or 400 with err filled. */
+int request_query(const char *query, request *rq, char err[REQ_ERR_LEN]);
+
+#endif
