@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +27,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -41,16 +37,15 @@
 #include "hubsock.h"
 #include "js.h"
 #include "log.h"
+#include "lsock.h"
+#include "msgq.h"
 #include "ndj.h"
 #include "sig.h"
 
 #define DEFAULT_RETAIN "realtime_update,metrics_update,active_alerts"
 #define DEFAULT_MAX_QUEUE (1024 * 1024)
 #define DEFAULT_MAX_LINE (1024 * 1024)
-#define MAX_RETAIN 16
-#define TYPE_LEN 64
 #define FLUSH_MS 1000 /* how long subscribers get to drain after stdin EOF */
-#define WRITEV_MAX 64
 
 static const char usage_text[] =
     "usage: kato-hub [--socket PATH] [--retain TYPES] [--max-queue BYTES]\n"
@@ -69,13 +64,6 @@ static const char usage_text[] =
     "                         queued (default 1048576)\n"
     "  -l, --max-line BYTES   longest input line accepted (default 1048576)\n"
     "  -h, --help             show this text\n";
-
-/* One input line and its '\n', shared by every queue that holds it. */
-typedef struct msg {
-	unsigned refs; /* queues and retain slots holding it */
-	size_t len;    /* bytes in data, '\n' included */
-	char data[];   /* the line */
-} msg;
 
 enum kind { K_STDIN, K_LISTEN, K_SIG, K_SUB };
 
@@ -97,12 +85,7 @@ typedef struct sub {
 	enum substate state;  /* see above */
 	char hello[8];        /* the hello line so far */
 	size_t hello_len;     /* bytes in hello */
-	msg **q;              /* ring of queued messages */
-	size_t qcap;          /* slots in q (a power of two) */
-	size_t qhead;         /* index of the oldest */
-	size_t qn;            /* messages queued */
-	size_t off;           /* bytes of the oldest already written */
-	size_t queued;        /* bytes still to write */
+	msgq q;               /* messages still to write to it */
 	int want_out;         /* EPOLLOUT is armed */
 	int rd_eof;           /* it shut down its sending side */
 	int dead;             /* closed; freed after the current batch */
@@ -113,26 +96,16 @@ typedef struct sub {
 static struct {
 	int ep;                      /* the epoll fd */
 	watch in, lsn, sig;          /* stdin, listening socket, signalfd */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* socket */
-	dev_t sock_dev;              /* the socket file we made, to remove */
-	ino_t sock_ino;              /* only it at exit */
+	lsock ls;                    /* the listening socket (fd in lsn too) */
 	int spare_fd;                /* kept to shed a connection at EMFILE */
 	size_t max_queue;            /* --max-queue */
 	size_t max_line;             /* --max-line */
-	char retain[MAX_RETAIN][TYPE_LEN]; /* retained types, output order */
-	msg *kept[MAX_RETAIN];       /* the latest of each, or NULL */
-	int nretain;                 /* types in retain */
+	retain_tab kept;             /* --retain types, the latest of each */
 	sub *subs;                   /* live subscribers */
 	sub *dead;                   /* closed, to free after the batch */
 	unsigned long nsubs;         /* live subscribers */
 	unsigned long next_id;       /* id of the next subscriber */
 } hub;
-
-static void msg_unref(msg *m)
-{
-	if (m && --m->refs == 0)
-		free(m);
-}
 
 /* Stop watching s and close it; memory goes at the end of the batch. */
 static void sub_close(sub *s)
@@ -157,9 +130,7 @@ static void free_dead(void)
 	while (hub.dead) {
 		sub *s = hub.dead;
 		hub.dead = s->next_dead;
-		for (size_t i = 0; i < s->qn; i++)
-			msg_unref(s->q[(s->qhead + i) & (s->qcap - 1)]);
-		free(s->q);
+		msgq_clear(&s->q);
 		free(s);
 	}
 }
@@ -181,44 +152,19 @@ static void sub_events(sub *s, int out, int force)
  * subscriber is closed once it has it all.  Returns -1 if s was closed. */
 static int sub_flush(sub *s)
 {
-	while (s->qn > 0) {
-		struct iovec iov[WRITEV_MAX];
-		int n = 0;
-		for (size_t i = 0; i < s->qn && n < WRITEV_MAX; i++, n++) {
-			msg *m = s->q[(s->qhead + i) & (s->qcap - 1)];
-			size_t skip = i == 0 ? s->off : 0;
-			iov[n].iov_base = m->data + skip;
-			iov[n].iov_len = m->len - skip;
+	while (s->q.n > 0) {
+		if (msgq_write(&s->q, s->w.fd) >= 0)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			sub_events(s, 1, 0);
+			return 0;
 		}
-		ssize_t w = writev(s->w.fd, iov, n);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				sub_events(s, 1, 0);
-				return 0;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EPIPE && errno != ECONNRESET)
-				log_warn("subscriber %lu: write: %s", s->id,
-				         strerror(errno));
-			sub_close(s);
-			return -1;
-		}
-		s->queued -= (size_t)w;
-		size_t left = (size_t)w;
-		while (left > 0) {
-			msg *m = s->q[s->qhead];
-			size_t rest = m->len - s->off;
-			if (left < rest) {
-				s->off += left;
-				break;
-			}
-			left -= rest;
-			s->off = 0;
-			msg_unref(m);
-			s->qhead = (s->qhead + 1) & (s->qcap - 1);
-			s->qn--;
-		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EPIPE && errno != ECONNRESET)
+			log_warn("subscriber %lu: write: %s", s->id, strerror(errno));
+		sub_close(s);
+		return -1;
 	}
 	sub_events(s, 0, 0);
 	if (s->state == S_SNAP) {
@@ -234,32 +180,17 @@ static int sub_flush(sub *s)
  * was closed. */
 static int sub_queue(sub *s, msg *m, int force)
 {
-	if (!force && s->queued > 0 && s->queued + m->len > hub.max_queue) {
+	int r = msgq_push(&s->q, m, hub.max_queue, force);
+	if (r == MSGQ_OVER)
 		log_warn("subscriber %lu cut off: %zu bytes queued, over "
 		         "--max-queue %zu (it reads too slowly)",
-		         s->id, s->queued, hub.max_queue);
+		         s->id, s->q.queued, hub.max_queue);
+	else if (r == MSGQ_NOMEM)
+		log_warn("subscriber %lu cut off: out of memory", s->id);
+	if (r != MSGQ_OK) {
 		sub_close(s);
 		return -1;
 	}
-	if (s->qn == s->qcap) {
-		size_t cap = s->qcap ? s->qcap * 2 : 8;
-		msg **q = malloc(cap * sizeof *q);
-		if (!q) {
-			log_warn("subscriber %lu cut off: out of memory", s->id);
-			sub_close(s);
-			return -1;
-		}
-		for (size_t i = 0; i < s->qn; i++)
-			q[i] = s->q[(s->qhead + i) & (s->qcap - 1)];
-		free(s->q);
-		s->q = q;
-		s->qcap = cap;
-		s->qhead = 0;
-	}
-	s->q[(s->qhead + s->qn) & (s->qcap - 1)] = m;
-	s->qn++;
-	m->refs++;
-	s->queued += m->len;
 	return 0;
 }
 
@@ -280,8 +211,8 @@ static void sub_hello(sub *s)
 		sub_close(s);
 		return;
 	}
-	for (int i = 0; i < hub.nretain; i++)
-		if (hub.kept[i] && sub_queue(s, hub.kept[i], 1) < 0)
+	for (int i = 0; i < hub.kept.n; i++)
+		if (hub.kept.kept[i] && sub_queue(s, hub.kept.kept[i], 1) < 0)
 			return;
 	sub_flush(s);
 }
@@ -331,7 +262,7 @@ static void sub_readable(sub *s)
 static void accept_all(void)
 {
 	for (;;) {
-		int fd = accept4(hub.lsn.fd, NULL, NULL,
+		int fd = accept4(hub.ls.fd, NULL, NULL,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -345,7 +276,7 @@ static void accept_all(void)
 				         hub.nsubs);
 				if (hub.spare_fd >= 0) {
 					close(hub.spare_fd);
-					int c = accept(hub.lsn.fd, NULL, NULL);
+					int c = accept(hub.ls.fd, NULL, NULL);
 					if (c >= 0)
 						close(c);
 					hub.spare_fd = open("/dev/null",
@@ -383,14 +314,6 @@ static void accept_all(void)
 	}
 }
 
-static int retain_slot(const char *type)
-{
-	for (int i = 0; i < hub.nretain; i++)
-		if (!strcmp(hub.retain[i], type))
-			return i;
-	return -1;
-}
-
 /* One input line: check it, retain it, send it to every subscriber. */
 static void input_line(const char *line, size_t len, unsigned long lineno)
 {
@@ -407,28 +330,21 @@ static void input_line(const char *line, size_t len, unsigned long lineno)
 		cJSON_Delete(j);
 		return;
 	}
-	int slot = retain_slot(t->valuestring);
+	int slot = retain_slot(&hub.kept, t->valuestring);
 	cJSON_Delete(j);
 
-	msg *m = malloc(sizeof *m + len + 1);
+	msg *m = msg_new(line, len); /* ours until the end of this function */
 	if (!m) {
 		log_warn("stdin line %lu: out of memory, skipped", lineno);
 		return;
 	}
-	m->refs = 1; /* ours until the end of this function */
-	m->len = len + 1;
-	memcpy(m->data, line, len);
-	m->data[len] = '\n';
-	if (slot >= 0) {
-		msg_unref(hub.kept[slot]);
-		hub.kept[slot] = m;
-		m->refs++;
-	}
+	if (slot >= 0)
+		retain_keep(&hub.kept, slot, m);
 	for (sub *s = hub.subs, *next; s; s = next) {
 		next = s->next;
 		if (s->state != S_SUB)
 			continue;
-		int was_empty = s->qn == 0;
+		int was_empty = s->q.n == 0;
 		if (sub_queue(s, m, 0) == 0 && was_empty)
 			sub_flush(s);
 	}
@@ -462,32 +378,6 @@ static int input_readable(ndj_reader *r)
 	}
 }
 
-static void parse_retain(const char *list)
-{
-	hub.nretain = 0;
-	/* realtime_update goes first whatever the order given. */
-	char copy[1024];
-	if (strlen(list) >= sizeof copy)
-		log_usage("--retain: list too long");
-	for (int pass = 0; pass < 2; pass++) {
-		strcpy(copy, list);
-		for (char *save, *t = strtok_r(copy, ",", &save); t;
-		     t = strtok_r(NULL, ",", &save)) {
-			int first = !strcmp(t, "realtime_update");
-			if (pass == 0 ? !first : first)
-				continue;
-			if (strlen(t) >= TYPE_LEN)
-				log_usage("--retain: type too long: %s", t);
-			if (retain_slot(t) >= 0)
-				continue;
-			if (hub.nretain == MAX_RETAIN)
-				log_usage("--retain: more than %d types",
-				          MAX_RETAIN);
-			strcpy(hub.retain[hub.nretain++], t);
-		}
-	}
-}
-
 static size_t parse_bytes(const char *opt, const char *s)
 {
 	char *end;
@@ -498,81 +388,6 @@ static size_t parse_bytes(const char *opt, const char *s)
 		log_usage("%s: not a byte count from 64 to 4294967296: %s", opt,
 		          s);
 	return (size_t)v;
-}
-
-/* mkdir -p for the socket's directory; the ones we create are 0700. */
-static void make_dirs(const char *path)
-{
-	char d[sizeof hub.path];
-	snprintf(d, sizeof d, "%s", path);
-	char *slash = strrchr(d, '/');
-	if (!slash || slash == d)
-		return;
-	*slash = '\0';
-	for (char *p = d + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(d, 0700) < 0 && errno != EEXIST)
-				log_die(KL_EXIT_TEMP, "unable to create %s: %s", d,
-				        strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-}
-
-static void listen_on(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		log_usage("--socket: path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	snprintf(hub.path, sizeof hub.path, "%s", path);
-	make_dirs(path);
-
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			log_die(KL_EXIT_USAGE, "%s exists and is not a socket",
-			        path);
-		/* A socket file: is a hub behind it? */
-		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof sa) == 0)
-			log_die(KL_EXIT_TEMP, "another hub serves %s", path);
-		if (c >= 0)
-			close(c);
-		if (unlink(path) < 0)
-			log_die(KL_EXIT_TEMP, "unable to remove stale %s: %s",
-			        path, strerror(errno));
-	}
-	hub.lsn.kind = K_LISTEN;
-	hub.lsn.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	                    0);
-	if (hub.lsn.fd < 0)
-		log_die(KL_EXIT_TEMP, "unable to create a socket: %s",
-		        strerror(errno));
-	if (bind(hub.lsn.fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		log_die(KL_EXIT_TEMP, "unable to bind %s: %s", path,
-		        strerror(errno));
-	if (stat(path, &st) == 0) {
-		hub.sock_dev = st.st_dev;
-		hub.sock_ino = st.st_ino;
-	}
-	if (listen(hub.lsn.fd, SOMAXCONN) < 0)
-		log_die(KL_EXIT_TEMP, "unable to listen on %s: %s", path,
-		        strerror(errno));
-}
-
-/* Remove the socket file, if it is still the one we made. */
-static void unlink_socket(void)
-{
-	struct stat st;
-	if (hub.path[0] && stat(hub.path, &st) == 0 &&
-	    st.st_dev == hub.sock_dev && st.st_ino == hub.sock_ino)
-		unlink(hub.path);
-	hub.path[0] = '\0';
 }
 
 static void raise_nofile(void)
@@ -603,7 +418,7 @@ int main(int argc, char **argv)
 	if (cfg_init(err) < 0)
 		log_die(KL_EXIT_USAGE, "%s", err);
 
-	char path[sizeof hub.path];
+	char path[LSOCK_PATH_LEN];
 	if (hubsock_default_path(path, sizeof path) < 0)
 		log_die(KL_EXIT_USAGE, "the default socket path is too long");
 	const char *retain = cfg_get("KATO_HUB_RETAIN");
@@ -637,7 +452,9 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		log_usage("unexpected argument: %s", argv[optind]);
-	parse_retain(retain);
+	char rerr[RETAIN_ERR_LEN];
+	if (retain_parse(&hub.kept, retain, rerr) < 0)
+		log_usage("--retain: %s", rerr);
 
 	raise_nofile();
 	int sigfd = sig_setup();
@@ -662,8 +479,12 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_TEMP, "unable to watch stdin: %s",
 		        strerror(errno));
 	watch_add(&hub.sig, sigfd, K_SIG);
-	listen_on(path);
-	watch_add(&hub.lsn, hub.lsn.fd, K_LISTEN);
+	char lerr[LSOCK_ERR_LEN];
+	int lr = lsock_open(&hub.ls, path, lerr);
+	if (lr != LSOCK_OK)
+		log_die(lr == LSOCK_EUSAGE ? KL_EXIT_USAGE : KL_EXIT_TEMP, "%s",
+		        lerr);
+	watch_add(&hub.lsn, hub.ls.fd, K_LISTEN);
 
 	int input_open = 1, stop = 0;
 	int64_t flush_deadline = 0;
@@ -675,7 +496,7 @@ int main(int argc, char **argv)
 			int64_t left = flush_deadline - clock_mono_ms();
 			int pending = 0;
 			for (sub *s = hub.subs; s && !pending; s = s->next)
-				pending = s->qn > 0;
+				pending = s->q.n > 0;
 			if (!pending || left <= 0)
 				break;
 			timeout = (int)left;
@@ -698,7 +519,7 @@ int main(int argc, char **argv)
 				}
 				break;
 			case K_LISTEN:
-				if (hub.lsn.fd >= 0)
+				if (hub.ls.fd >= 0)
 					accept_all();
 				break;
 			case K_SIG: {
@@ -725,21 +546,18 @@ int main(int argc, char **argv)
 			}
 		}
 		free_dead();
-		if (!input_open && hub.lsn.fd >= 0) {
+		if (!input_open && hub.ls.fd >= 0) {
 			/* The feeder is gone: no newcomers; drain and go. */
-			close(hub.lsn.fd);
-			hub.lsn.fd = -1;
-			unlink_socket();
+			lsock_close(&hub.ls);
 			flush_deadline = clock_mono_ms() + FLUSH_MS;
 		}
 	}
 
-	unlink_socket();
+	lsock_close(&hub.ls);
 	while (hub.subs)
 		sub_close(hub.subs);
 	free_dead();
-	for (int i = 0; i < hub.nretain; i++)
-		msg_unref(hub.kept[i]);
+	retain_clear(&hub.kept);
 	ndj_reader_free(&in);
 	cfg_free();
 	return KL_EXIT_OK;
