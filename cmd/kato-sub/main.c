@@ -16,6 +16,9 @@
  *   - lines go through verbatim unless the client narrowed its topics;
  *     only then is a frame parsed and edited;
  *   - it never forks, so websocketd's signals reach everything it runs.
+ *
+ * Here: options, the client's messages and the loop.  topics.h says what
+ * each topic lets through; lineout.h writes to the client.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -37,9 +39,11 @@
 #include "exitcode.h"
 #include "hubsock.h"
 #include "js.h"
+#include "lineout.h"
 #include "log.h"
 #include "ndj.h"
 #include "sig.h"
+#include "topics.h"
 
 #define CLIENT_MAX_LINE (64 * 1024)   /* longest client message */
 #define HUB_MAX_LINE (1024 * 1024)    /* longest hub message (its default) */
@@ -62,27 +66,6 @@ static const char usage_text[] =
     "                           $KATO_SUB_HEARTBEAT)\n"
     "  -h, --help               show this text\n";
 
-/* Topics, as bits. */
-enum {
-	T_METRICS = 1,
-	T_CONTAINERS = 2,
-	T_SESSIONS = 4,
-	T_EVENTS = 8,
-	T_ALERTS = 16,
-};
-static const struct {
-	const char *name;
-	unsigned bit;
-	const char *flag; /* the feature flag that turns it off, or NULL */
-} topics[] = {
-    {"metrics", T_METRICS, NULL},
-    {"containers", T_CONTAINERS, "WEBSOCKET_CONTAINER_STATS"},
-    {"sessions", T_SESSIONS, NULL},
-    {"session_events", T_EVENTS, "WEBSOCKET_SESSION_EVENTS"},
-    {"system_alerts", T_ALERTS, "WEBSOCKET_SYSTEM_ALERTS"},
-};
-#define NTOPICS (sizeof topics / sizeof topics[0])
-
 static struct {
 	unsigned avail;      /* topics in force (feature flags) */
 	unsigned want;       /* topics the client subscribed to, within avail */
@@ -90,55 +73,10 @@ static struct {
 	long interval_ms;    /* KATO_LIVE_INTERVAL, for "connected" */
 	int64_t heartbeat_ms; /* 0: no idle heartbeats */
 	int64_t last_out_ms; /* when a line last went to the client */
-	char *pending;       /* output the client has not taken yet */
-	size_t plen, pcap;   /* bytes in pending, allocated */
-	int out_closed;      /* stdout's reader is gone */
+	lineout out;         /* stdout, and what the client has not taken */
 } S;
 
 /* --- output ------------------------------------------------------------ */
-
-static int pending_add(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t need = S.plen + alen + blen;
-	if (need > S.pcap) {
-		size_t cap = S.pcap ? S.pcap : 4096;
-		while (cap < need)
-			cap *= 2;
-		char *p = realloc(S.pending, cap);
-		if (!p)
-			return -1;
-		S.pending = p;
-		S.pcap = cap;
-	}
-	memcpy(S.pending + S.plen, a, alen);
-	memcpy(S.pending + S.plen + alen, b, blen);
-	S.plen = need;
-	return 0;
-}
-
-/* Write what is pending.  Returns 1 when all of it went. */
-static int out_flush(void)
-{
-	while (S.plen > 0 && !S.out_closed) {
-		ssize_t w = write(STDOUT_FILENO, S.pending, S.plen);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			S.out_closed = 1; /* EPIPE: the client is gone */
-			return 0;
-		}
-		memmove(S.pending, S.pending + w, S.plen - (size_t)w);
-		S.plen -= (size_t)w;
-	}
-	if (S.pcap > 64 * 1024) { /* give a big buffer back */
-		free(S.pending);
-		S.pending = NULL;
-		S.pcap = 0;
-	}
-	return S.plen == 0;
-}
 
 /* Send one line to the client.  A stream line (from the hub) always goes
  * into the buffer when it cannot be written (the caller stops reading the
@@ -146,36 +84,14 @@ static int out_flush(void)
  * never reads grow our memory. */
 static void out_line(const char *line, size_t len, int is_reply)
 {
-	if (S.out_closed)
+	if (S.out.closed)
 		return;
 	S.last_out_ms = clock_mono_ms();
-	size_t done = 0;
-	if (S.plen == 0) {
-		struct iovec iov[2] = {{(void *)line, len}, {"\n", 1}};
-		for (;;) {
-			ssize_t w = writev(STDOUT_FILENO, iov, 2);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-				S.out_closed = 1;
-				return;
-			}
-			done = w < 0 ? 0 : (size_t)w;
-			break;
-		}
-		if (done == len + 1)
-			return;
-	}
-	if (is_reply && S.plen > PENDING_MAX) {
+	int r = lineout_put(&S.out, line, len, is_reply ? PENDING_MAX : SIZE_MAX);
+	if (r == LINEOUT_DROPPED)
 		log_warn("client not reading: reply dropped");
-		return;
-	}
-	const char *rest = done < len ? line + done : "";
-	size_t rlen = done < len ? len - done : 0;
-	if (pending_add(rest, rlen, "\n", done <= len ? 1 : 0) < 0) {
+	else if (r == LINEOUT_NOMEM)
 		log_warn("out of memory: closing the connection");
-		S.out_closed = 1;
-	}
 }
 
 static void out_json(cJSON *j)
@@ -201,15 +117,6 @@ static cJSON *message(const char *type)
 	return j;
 }
 
-static cJSON *topic_list(unsigned mask)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; a && i < NTOPICS; i++)
-		if (mask & topics[i].bit)
-			cJSON_AddItemToArray(a, cJSON_CreateString(topics[i].name));
-	return a;
-}
-
 static void send_error(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void send_error(const char *code, const char *fmt, ...)
@@ -232,24 +139,12 @@ static void send_connected(void)
 {
 	cJSON *j = message("connected");
 	cJSON_AddNumberToObject(j, "interval_ms", (double)S.interval_ms);
-	cJSON_AddItemToObject(j, "topics", topic_list(S.avail));
+	cJSON_AddItemToObject(j, "topics", topics_list(S.avail));
 	cJSON_AddBoolToObject(j, "selective_subscriptions", S.selective);
 	out_json(j);
 }
 
 /* --- the stream ---------------------------------------------------------- */
-
-/* The topic a message type belongs to, or 0 for one that always passes. */
-static unsigned type_topic(const char *type)
-{
-	if (!strcmp(type, "metrics_update"))
-		return T_METRICS;
-	if (!strcmp(type, "session_event"))
-		return T_EVENTS;
-	if (!strcmp(type, "system_alert") || !strcmp(type, "active_alerts"))
-		return T_ALERTS;
-	return 0;
-}
 
 /* One line from the hub to the client, filtered by topic if need be. */
 static void relay(const char *line, size_t len)
@@ -258,78 +153,37 @@ static void relay(const char *line, size_t len)
 		out_line(line, len, 0); /* verbatim */
 		return;
 	}
-	char why[64];
-	cJSON *j = js_parse(line, len, why, sizeof why);
-	const char *type = js_str(j, "type");
-	if (!type) { /* the hub checks this; pass what we cannot judge */
-		cJSON_Delete(j);
-		out_line(line, len, 0);
-		return;
+	char *edited = NULL;
+	switch (topics_filter(line, len, S.want, &edited)) {
+	case TOPICS_PASS: out_line(line, len, 0); break;
+	case TOPICS_DROP: break;
+	case TOPICS_EDITED: out_line(edited, strlen(edited), 0); break;
+	case TOPICS_NOMEM: log_warn("out of memory: a frame was lost"); break;
 	}
-	if (!strcmp(type, "realtime_update")) {
-		cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
-		if (!(S.want & T_METRICS)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(data, "metrics");
-			cJSON_DeleteItemFromObjectCaseSensitive(data, "health");
-		}
-		if (!(S.want & T_CONTAINERS))
-			cJSON_DeleteItemFromObjectCaseSensitive(data, "containers");
-		if (!(S.want & T_SESSIONS))
-			cJSON_DeleteItemFromObjectCaseSensitive(data, "sessions");
-		char *s = cJSON_PrintUnformatted(j);
-		if (s)
-			out_line(s, strlen(s), 0);
-		else
-			log_warn("out of memory: a frame was lost");
-		cJSON_free(s);
-	} else {
-		unsigned t = type_topic(type);
-		if (t == 0 || (S.want & t))
-			out_line(line, len, 0);
-	}
-	cJSON_Delete(j);
+	cJSON_free(edited);
 }
 
 /* --- client messages ----------------------------------------------------- */
 
 static void subscribe(const cJSON *j)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "subscriptions");
-	if (!cJSON_IsArray(list)) {
-		send_error("bad_message",
-		           "subscribe needs \"subscriptions\": a list of topics");
-		return;
-	}
+	char err[TOPICS_ERR_LEN];
 	unsigned mask = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, list)
-	{
-		size_t i = 0;
-		if (cJSON_IsString(it))
-			for (; i < NTOPICS; i++)
-				if (!strcmp(it->valuestring, topics[i].name))
-					break;
-		if (!cJSON_IsString(it) || i == NTOPICS) {
-			char *bad = cJSON_PrintUnformatted(it);
-			send_error("unknown_topic",
-			           "unknown topic %.100s (topics: metrics, "
-			           "containers, sessions, session_events, "
-			           "system_alerts); subscriptions unchanged",
-			           bad ? bad : "?");
-			cJSON_free(bad);
-			return;
-		}
-		mask |= topics[i].bit;
+	int bad = topics_parse(j, &mask, err);
+	if (bad) {
+		send_error(bad == TOPICS_BAD ? "bad_message" : "unknown_topic",
+		           "%s", err);
+		return;
 	}
 	cJSON *r = message("subscribed");
 	if (S.selective) {
 		S.want = mask & S.avail;
-		cJSON_AddItemToObject(r, "topics", topic_list(S.want));
+		cJSON_AddItemToObject(r, "topics", topics_list(S.want));
 		if (mask & ~S.avail)
 			cJSON_AddItemToObject(r, "unavailable",
-			                      topic_list(mask & ~S.avail));
+			                      topics_list(mask & ~S.avail));
 	} else {
-		cJSON_AddItemToObject(r, "topics", topic_list(S.avail));
+		cJSON_AddItemToObject(r, "topics", topics_list(S.avail));
 		cJSON_AddBoolToObject(r, "selective_subscriptions", 0);
 		cJSON_AddStringToObject(r, "message",
 		                        "selective subscriptions are off: "
@@ -389,7 +243,7 @@ static int client_readable(ndj_reader *r)
 			return 0;
 		else
 			return !r->eof;
-		if (S.out_closed)
+		if (S.out.closed)
 			return 0;
 	}
 }
@@ -467,6 +321,7 @@ int main(int argc, char **argv)
 	int out_flags = fcntl(STDOUT_FILENO, F_GETFL);
 	if (out_flags >= 0)
 		fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
+	lineout_init(&S.out, STDOUT_FILENO);
 
 	ndj_reader in, hub;
 	if (ndj_reader_init(&in, STDIN_FILENO, CLIENT_MAX_LINE) < 0 ||
@@ -484,11 +339,11 @@ int main(int argc, char **argv)
 	S.last_out_ms = clock_mono_ms();
 	send_connected();
 
-	while (!stop && in_open && !S.out_closed) {
+	while (!stop && in_open && !S.out.closed) {
 		int64_t now = clock_mono_ms();
 		/* While the client lags, the hub is not read: reconnecting
 		 * then would only get us cut off again. */
-		if (hubfd < 0 && now >= retry_at && S.plen == 0) {
+		if (hubfd < 0 && now >= retry_at && S.out.plen == 0) {
 			hubfd = hubsock_connect(path, "sub", herr);
 			if (hubfd >= 0) {
 				ndj_reader_reset(&hub, hubfd);
@@ -513,7 +368,7 @@ int main(int argc, char **argv)
 		p[np++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		p[np++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int hub_i = -1, out_i = -1;
-		if (S.plen > 0) {
+		if (S.out.plen > 0) {
 			out_i = np;
 			p[np++] = (struct pollfd){.fd = STDOUT_FILENO,
 			                          .events = POLLOUT};
@@ -524,7 +379,7 @@ int main(int argc, char **argv)
 		int64_t deadline = -1;
 		if (S.heartbeat_ms > 0)
 			deadline = S.last_out_ms + S.heartbeat_ms;
-		if (hubfd < 0 && S.plen == 0 &&
+		if (hubfd < 0 && S.out.plen == 0 &&
 		    (deadline < 0 || retry_at < deadline))
 			deadline = retry_at;
 		int timeout = -1;
@@ -545,8 +400,8 @@ int main(int argc, char **argv)
 		if (n > 0 && p[0].revents && !client_readable(&in))
 			in_open = 0;
 		if (out_i >= 0 && p[out_i].revents)
-			out_flush();
-		if (hub_i >= 0 && p[hub_i].revents && S.plen == 0) {
+			lineout_flush(&S.out);
+		if (hub_i >= 0 && p[hub_i].revents && S.out.plen == 0) {
 			long got = ndj_fill(&hub);
 			int lost = got == 0 || (got < 0 && errno != EINTR &&
 			                        errno != EAGAIN);
@@ -590,7 +445,7 @@ int main(int argc, char **argv)
 		fcntl(STDOUT_FILENO, F_SETFL, out_flags);
 	ndj_reader_free(&in);
 	ndj_reader_free(&hub);
-	free(S.pending);
+	lineout_free(&S.out);
 	cfg_free();
 	return KL_EXIT_OK;
 }
