@@ -16,9 +16,12 @@
  * removes its socket, gives subscribers up to a second to take what is
  * queued, and exits 0: its feeder is gone and whoever supervises the
  * pipeline restarts it; subscribers reconnect to the new hub.
+ *
+ * Here: options, setup, input and the loop.  msgq.h holds the messages,
+ * the per-subscriber queues and the retained table; subs.h the
+ * subscribers; lsock.h the listening socket.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +29,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -41,6 +43,7 @@
 #include "msgq.h"
 #include "ndj.h"
 #include "sig.h"
+#include "subs.h"
 
 #define DEFAULT_RETAIN "realtime_update,metrics_update,active_alerts"
 #define DEFAULT_MAX_QUEUE (1024 * 1024)
@@ -65,254 +68,15 @@ static const char usage_text[] =
     "  -l, --max-line BYTES   longest input line accepted (default 1048576)\n"
     "  -h, --help             show this text\n";
 
-enum kind { K_STDIN, K_LISTEN, K_SIG, K_SUB };
-
-/* What epoll_event.data.ptr points at: every watched fd starts with it. */
-typedef struct watch {
-	enum kind kind;
-	int fd;
-} watch;
-
-enum substate {
-	S_HELLO, /* waiting for "sub\n" or "snap\n" */
-	S_SUB,   /* retained, then live */
-	S_SNAP,  /* retained, then close */
-};
-
-typedef struct sub {
-	watch w;              /* kind K_SUB and the connection */
-	unsigned long id;     /* for log lines */
-	enum substate state;  /* see above */
-	char hello[8];        /* the hello line so far */
-	size_t hello_len;     /* bytes in hello */
-	msgq q;               /* messages still to write to it */
-	int want_out;         /* EPOLLOUT is armed */
-	int rd_eof;           /* it shut down its sending side */
-	int dead;             /* closed; freed after the current batch */
-	struct sub *prev, *next; /* list of live subscribers */
-	struct sub *next_dead;   /* list of subscribers to free */
-} sub;
-
 static struct {
 	int ep;                      /* the epoll fd */
 	watch in, lsn, sig;          /* stdin, listening socket, signalfd */
 	lsock ls;                    /* the listening socket (fd in lsn too) */
-	int spare_fd;                /* kept to shed a connection at EMFILE */
 	size_t max_queue;            /* --max-queue */
 	size_t max_line;             /* --max-line */
 	retain_tab kept;             /* --retain types, the latest of each */
-	sub *subs;                   /* live subscribers */
-	sub *dead;                   /* closed, to free after the batch */
-	unsigned long nsubs;         /* live subscribers */
-	unsigned long next_id;       /* id of the next subscriber */
+	subs subs;                   /* the subscribers */
 } hub;
-
-/* Stop watching s and close it; memory goes at the end of the batch. */
-static void sub_close(sub *s)
-{
-	if (s->dead)
-		return;
-	s->dead = 1;
-	close(s->w.fd); /* also leaves the epoll set */
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		hub.subs = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->next_dead = hub.dead;
-	hub.dead = s;
-	hub.nsubs--;
-}
-
-static void free_dead(void)
-{
-	while (hub.dead) {
-		sub *s = hub.dead;
-		hub.dead = s->next_dead;
-		msgq_clear(&s->q);
-		free(s);
-	}
-}
-
-/* Watch s for input (until it has shut its side) and, if out, for room
- * to write. */
-static void sub_events(sub *s, int out, int force)
-{
-	if (s->want_out == out && !force)
-		return;
-	struct epoll_event ev = {.events = (s->rd_eof ? 0u : EPOLLIN | EPOLLRDHUP) |
-	                                   (out ? EPOLLOUT : 0u),
-	                         .data.ptr = s};
-	if (epoll_ctl(hub.ep, EPOLL_CTL_MOD, s->w.fd, &ev) == 0)
-		s->want_out = out;
-}
-
-/* Write what is queued until done or the socket is full.  A snapshot
- * subscriber is closed once it has it all.  Returns -1 if s was closed. */
-static int sub_flush(sub *s)
-{
-	while (s->q.n > 0) {
-		if (msgq_write(&s->q, s->w.fd) >= 0)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			sub_events(s, 1, 0);
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EPIPE && errno != ECONNRESET)
-			log_warn("subscriber %lu: write: %s", s->id, strerror(errno));
-		sub_close(s);
-		return -1;
-	}
-	sub_events(s, 0, 0);
-	if (s->state == S_SNAP) {
-		sub_close(s);
-		return -1;
-	}
-	return 0;
-}
-
-/* Queue m to s, or cut s off if that would pass the bound (a subscriber
- * with nothing queued always takes one message, however long; force: the
- * retained messages for a newcomer, which always go).  Returns -1 if s
- * was closed. */
-static int sub_queue(sub *s, msg *m, int force)
-{
-	int r = msgq_push(&s->q, m, hub.max_queue, force);
-	if (r == MSGQ_OVER)
-		log_warn("subscriber %lu cut off: %zu bytes queued, over "
-		         "--max-queue %zu (it reads too slowly)",
-		         s->id, s->q.queued, hub.max_queue);
-	else if (r == MSGQ_NOMEM)
-		log_warn("subscriber %lu cut off: out of memory", s->id);
-	if (r != MSGQ_OK) {
-		sub_close(s);
-		return -1;
-	}
-	return 0;
-}
-
-/* The hello line: queue the retained messages and start. */
-static void sub_hello(sub *s)
-{
-	char *line = s->hello;
-	size_t n = s->hello_len - 1; /* without '\n' */
-	if (n > 0 && line[n - 1] == '\r')
-		n--;
-	if (n == 3 && !memcmp(line, "sub", 3)) {
-		s->state = S_SUB;
-	} else if (n == 4 && !memcmp(line, "snap", 4)) {
-		s->state = S_SNAP;
-	} else {
-		log_warn("subscriber %lu: bad hello (want \"sub\" or \"snap\"), "
-		         "closing it", s->id);
-		sub_close(s);
-		return;
-	}
-	for (int i = 0; i < hub.kept.n; i++)
-		if (hub.kept.kept[i] && sub_queue(s, hub.kept.kept[i], 1) < 0)
-			return;
-	sub_flush(s);
-}
-
-static void sub_readable(sub *s)
-{
-	char buf[256];
-	for (;;) {
-		ssize_t r = read(s->w.fd, buf, sizeof buf);
-		if (r == 0 && s->state != S_HELLO) {
-			/* It has said all it had to say (printf 'sub\n' |
-			 * socat ...): keep sending; a full hang-up shows as
-			 * EPOLLHUP or a failed write. */
-			s->rd_eof = 1;
-			sub_events(s, s->want_out, 1);
-			return;
-		}
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-			sub_close(s); /* it hung up */
-			return;
-		}
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (s->state != S_HELLO)
-			continue; /* nothing more is expected: ignore it */
-		for (ssize_t i = 0; i < r; i++) {
-			if (s->hello_len == sizeof s->hello) {
-				log_warn("subscriber %lu: bad hello (too long), "
-				         "closing it", s->id);
-				sub_close(s);
-				return;
-			}
-			s->hello[s->hello_len++] = buf[i];
-			if (buf[i] == '\n') {
-				sub_hello(s);
-				if (s->dead)
-					return;
-				break; /* bytes after the hello are ignored */
-			}
-		}
-	}
-}
-
-static void accept_all(void)
-{
-	for (;;) {
-		int fd = accept4(hub.ls.fd, NULL, NULL,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Out of descriptors: take the connection with
-				 * the spare one and drop it, or the listening
-				 * socket stays readable and the loop spins. */
-				log_warn("accept: %s: refusing a subscriber "
-				         "(%lu connected)", strerror(errno),
-				         hub.nsubs);
-				if (hub.spare_fd >= 0) {
-					close(hub.spare_fd);
-					int c = accept(hub.ls.fd, NULL, NULL);
-					if (c >= 0)
-						close(c);
-					hub.spare_fd = open("/dev/null",
-					                    O_RDONLY | O_CLOEXEC);
-				}
-				return;
-			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("accept: %s", strerror(errno));
-			return;
-		}
-		sub *s = calloc(1, sizeof *s);
-		if (!s) {
-			log_warn("refusing a subscriber: out of memory");
-			close(fd);
-			continue;
-		}
-		s->w.kind = K_SUB;
-		s->w.fd = fd;
-		s->id = ++hub.next_id;
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
-		                         .data.ptr = s};
-		if (epoll_ctl(hub.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			log_warn("epoll_ctl: %s: refusing a subscriber",
-			         strerror(errno));
-			close(fd);
-			free(s);
-			continue;
-		}
-		s->next = hub.subs;
-		if (hub.subs)
-			hub.subs->prev = s;
-		hub.subs = s;
-		hub.nsubs++;
-	}
-}
 
 /* One input line: check it, retain it, send it to every subscriber. */
 static void input_line(const char *line, size_t len, unsigned long lineno)
@@ -340,14 +104,7 @@ static void input_line(const char *line, size_t len, unsigned long lineno)
 	}
 	if (slot >= 0)
 		retain_keep(&hub.kept, slot, m);
-	for (sub *s = hub.subs, *next; s; s = next) {
-		next = s->next;
-		if (s->state != S_SUB)
-			continue;
-		int was_empty = s->q.n == 0;
-		if (sub_queue(s, m, 0) == 0 && was_empty)
-			sub_flush(s);
-	}
+	subs_send(&hub.subs, m);
 	msg_unref(m);
 }
 
@@ -401,7 +158,7 @@ static void raise_nofile(void)
 	}
 }
 
-static void watch_add(watch *w, int fd, enum kind kind)
+static void watch_add(watch *w, int fd, enum watch_kind kind)
 {
 	w->kind = kind;
 	w->fd = fd;
@@ -464,7 +221,7 @@ int main(int argc, char **argv)
 	hub.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (hub.ep < 0)
 		log_die(KL_EXIT_TEMP, "epoll_create1: %s", strerror(errno));
-	hub.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	subs_init(&hub.subs, hub.ep, hub.max_queue, &hub.kept);
 
 	ndj_reader in;
 	if (ndj_reader_init(&in, STDIN_FILENO, hub.max_line) < 0)
@@ -494,10 +251,7 @@ int main(int argc, char **argv)
 			timeout = 0;
 		if (!input_open) {
 			int64_t left = flush_deadline - clock_mono_ms();
-			int pending = 0;
-			for (sub *s = hub.subs; s && !pending; s = s->next)
-				pending = s->q.n > 0;
-			if (!pending || left <= 0)
+			if (!subs_pending(&hub.subs) || left <= 0)
 				break;
 			timeout = (int)left;
 		}
@@ -520,7 +274,7 @@ int main(int argc, char **argv)
 				break;
 			case K_LISTEN:
 				if (hub.ls.fd >= 0)
-					accept_all();
+					subs_accept(&hub.subs, hub.ls.fd);
 				break;
 			case K_SIG: {
 				int s;
@@ -529,23 +283,12 @@ int main(int argc, char **argv)
 						stop = 1;
 				break;
 			}
-			case K_SUB: {
-				sub *s = (sub *)w;
-				if (s->dead)
-					break;
-				if (e & (EPOLLHUP | EPOLLERR)) {
-					sub_close(s); /* gone both ways */
-					break;
-				}
-				if (e & (EPOLLIN | EPOLLRDHUP))
-					sub_readable(s);
-				if (!s->dead && (e & EPOLLOUT))
-					sub_flush(s);
+			case K_SUB:
+				subs_event(&hub.subs, w, e);
 				break;
 			}
-			}
 		}
-		free_dead();
+		subs_reap(&hub.subs);
 		if (!input_open && hub.ls.fd >= 0) {
 			/* The feeder is gone: no newcomers; drain and go. */
 			lsock_close(&hub.ls);
@@ -554,9 +297,7 @@ int main(int argc, char **argv)
 	}
 
 	lsock_close(&hub.ls);
-	while (hub.subs)
-		sub_close(hub.subs);
-	free_dead();
+	subs_free(&hub.subs);
 	retain_clear(&hub.kept);
 	ndj_reader_free(&in);
 	cfg_free();
