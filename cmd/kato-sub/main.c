@@ -17,14 +17,14 @@
  *     only then is a frame parsed and edited;
  *   - it never forks, so websocketd's signals reach everything it runs.
  *
- * Here: options, the client's messages and the loop.  topics.h says what
- * each topic lets through; lineout.h writes to the client.
+ * Here: options, setup, the hub connection and the loop.  client.h
+ * answers the client and relays to it; topics.h says what each topic lets
+ * through; lineout.h writes without blocking.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,20 +35,17 @@
 
 #include "backoff.h"
 #include "cfg.h"
+#include "client.h"
 #include "clock.h"
 #include "exitcode.h"
 #include "hubsock.h"
-#include "js.h"
-#include "lineout.h"
 #include "log.h"
 #include "ndj.h"
 #include "sig.h"
 #include "topics.h"
 
-#define CLIENT_MAX_LINE (64 * 1024)   /* longest client message */
 #define HUB_MAX_LINE (1024 * 1024)    /* longest hub message (its default) */
 #define READ_CHUNK (16 * 1024)        /* bytes per read from the hub */
-#define PENDING_MAX (256 * 1024)      /* replies held for a stuck client */
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_MAX_MS 5000
 
@@ -66,189 +63,8 @@ static const char usage_text[] =
     "                           $KATO_SUB_HEARTBEAT)\n"
     "  -h, --help               show this text\n";
 
-static struct {
-	unsigned avail;      /* topics in force (feature flags) */
-	unsigned want;       /* topics the client subscribed to, within avail */
-	int selective;       /* WEBSOCKET_SELECTIVE_SUBSCRIPTIONS */
-	long interval_ms;    /* KATO_LIVE_INTERVAL, for "connected" */
-	int64_t heartbeat_ms; /* 0: no idle heartbeats */
-	int64_t last_out_ms; /* when a line last went to the client */
-	lineout out;         /* stdout, and what the client has not taken */
-} S;
-
-/* --- output ------------------------------------------------------------ */
-
-/* Send one line to the client.  A stream line (from the hub) always goes
- * into the buffer when it cannot be written (the caller stops reading the
- * hub until it drains); a reply is dropped rather than let a client that
- * never reads grow our memory. */
-static void out_line(const char *line, size_t len, int is_reply)
-{
-	if (S.out.closed)
-		return;
-	S.last_out_ms = clock_mono_ms();
-	int r = lineout_put(&S.out, line, len, is_reply ? PENDING_MAX : SIZE_MAX);
-	if (r == LINEOUT_DROPPED)
-		log_warn("client not reading: reply dropped");
-	else if (r == LINEOUT_NOMEM)
-		log_warn("out of memory: closing the connection");
-}
-
-static void out_json(cJSON *j)
-{
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-	if (s)
-		out_line(s, strlen(s), 1);
-	else
-		log_warn("out of memory: a message to the client was lost");
-	cJSON_free(s);
-	cJSON_Delete(j);
-}
-
-/* A new {"type":type,"timestamp":now} object. */
-static cJSON *message(const char *type)
-{
-	char ts[CLOCK_ISO_LEN];
-	cJSON *j = cJSON_CreateObject();
-	if (j) {
-		cJSON_AddStringToObject(j, "type", type);
-		cJSON_AddStringToObject(j, "timestamp", clock_iso_now(ts));
-	}
-	return j;
-}
-
-static void send_error(const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void send_error(const char *code, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	cJSON *j = message("error");
-	cJSON *e = cJSON_AddObjectToObject(j, "error");
-	cJSON_AddStringToObject(e, "code", code);
-	cJSON_AddStringToObject(e, "message", text);
-	out_json(j);
-}
-
-static void send_heartbeat(void) { out_json(message("heartbeat")); }
-
-static void send_connected(void)
-{
-	cJSON *j = message("connected");
-	cJSON_AddNumberToObject(j, "interval_ms", (double)S.interval_ms);
-	cJSON_AddItemToObject(j, "topics", topics_list(S.avail));
-	cJSON_AddBoolToObject(j, "selective_subscriptions", S.selective);
-	out_json(j);
-}
-
-/* --- the stream ---------------------------------------------------------- */
-
-/* One line from the hub to the client, filtered by topic if need be. */
-static void relay(const char *line, size_t len)
-{
-	if (!S.selective || S.want == S.avail) {
-		out_line(line, len, 0); /* verbatim */
-		return;
-	}
-	char *edited = NULL;
-	switch (topics_filter(line, len, S.want, &edited)) {
-	case TOPICS_PASS: out_line(line, len, 0); break;
-	case TOPICS_DROP: break;
-	case TOPICS_EDITED: out_line(edited, strlen(edited), 0); break;
-	case TOPICS_NOMEM: log_warn("out of memory: a frame was lost"); break;
-	}
-	cJSON_free(edited);
-}
-
-/* --- client messages ----------------------------------------------------- */
-
-static void subscribe(const cJSON *j)
-{
-	char err[TOPICS_ERR_LEN];
-	unsigned mask = 0;
-	int bad = topics_parse(j, &mask, err);
-	if (bad) {
-		send_error(bad == TOPICS_BAD ? "bad_message" : "unknown_topic",
-		           "%s", err);
-		return;
-	}
-	cJSON *r = message("subscribed");
-	if (S.selective) {
-		S.want = mask & S.avail;
-		cJSON_AddItemToObject(r, "topics", topics_list(S.want));
-		if (mask & ~S.avail)
-			cJSON_AddItemToObject(r, "unavailable",
-			                      topics_list(mask & ~S.avail));
-	} else {
-		cJSON_AddItemToObject(r, "topics", topics_list(S.avail));
-		cJSON_AddBoolToObject(r, "selective_subscriptions", 0);
-		cJSON_AddStringToObject(r, "message",
-		                        "selective subscriptions are off: "
-		                        "every topic stays on");
-	}
-	out_json(r);
-}
-
-static void client_line(char *line, size_t len)
-{
-	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
-	                   line[len - 1] == '\r'))
-		line[--len] = '\0';
-	if (len == 4 && !memcmp(line, "ping", 4)) {
-		send_heartbeat();
-		return;
-	}
-	char why[64];
-	cJSON *j = js_parse(line, len, why, sizeof why);
-	if (!j || !cJSON_IsObject(j)) {
-		send_error("bad_message", "%s", j ? "not a JSON object"
-		                                  : "not JSON (or \"ping\")");
-		cJSON_Delete(j);
-		return;
-	}
-	const char *type = js_str(j, "type");
-	if (!type)
-		send_error("bad_message", "no \"type\" string in the message");
-	else if (!strcmp(type, "ping"))
-		send_heartbeat();
-	else if (!strcmp(type, "subscribe"))
-		subscribe(j);
-	else
-		send_error("unknown_type",
-		           "unknown message type \"%.100s\" (known: ping, "
-		           "subscribe)", type);
-	cJSON_Delete(j);
-}
-
-/* Returns 0 at end of input. */
-static int client_readable(ndj_reader *r)
-{
-	long n = ndj_fill(r);
-	if (n < 0 && errno != EAGAIN && errno != EINTR)
-		return 0;
-	for (;;) {
-		char *line;
-		size_t len;
-		enum ndj_status st = ndj_next(r, &line, &len);
-		if (st == NDJ_LINE)
-			client_line(line, len);
-		else if (st == NDJ_TOOLONG)
-			send_error("too_large",
-			           "message over %d bytes, ignored",
-			           CLIENT_MAX_LINE);
-		else if (st == NDJ_EOF)
-			return 0;
-		else
-			return !r->eof;
-		if (S.out.closed)
-			return 0;
-	}
-}
-
-/* --- main ---------------------------------------------------------------- */
+static client C;             /* the one client */
+static int64_t heartbeat_ms; /* 0: no idle heartbeats */
 
 static int flag(const char *key, int def)
 {
@@ -275,7 +91,6 @@ int main(int argc, char **argv)
 	if (cfg_double("KATO_LIVE_INTERVAL", 3, &interval, err) < 0 ||
 	    interval <= 0)
 		log_usage("KATO_LIVE_INTERVAL: not a number of seconds");
-	S.interval_ms = (long)(interval * 1000 + 0.5);
 
 	static const struct option opts[] = {
 	    {"socket", required_argument, 0, 's'},
@@ -298,21 +113,21 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		log_usage("unexpected argument: %s", argv[optind]);
-	S.heartbeat_ms = 30000;
+	heartbeat_ms = 30000;
 	if (hb && *hb) {
 		int64_t ns;
 		if (!strcmp(hb, "0"))
-			S.heartbeat_ms = 0;
+			heartbeat_ms = 0;
 		else if (clock_parse_seconds(hb, &ns) == 0)
-			S.heartbeat_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
+			heartbeat_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
 		else
 			log_usage("%s: not a number of seconds: %s", hb_from, hb);
 	}
-	S.selective = flag("WEBSOCKET_SELECTIVE_SUBSCRIPTIONS", 1);
+	int selective = flag("WEBSOCKET_SELECTIVE_SUBSCRIPTIONS", 1);
+	unsigned avail = 0;
 	for (size_t i = 0; i < NTOPICS; i++)
 		if (!topics[i].flag || flag(topics[i].flag, 1))
-			S.avail |= topics[i].bit;
-	S.want = S.avail;
+			avail |= topics[i].bit;
 
 	int sigfd = sig_setup();
 	if (sigfd < 0)
@@ -321,7 +136,8 @@ int main(int argc, char **argv)
 	int out_flags = fcntl(STDOUT_FILENO, F_GETFL);
 	if (out_flags >= 0)
 		fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
-	lineout_init(&S.out, STDOUT_FILENO);
+	client_init(&C, STDOUT_FILENO, avail, selective,
+	            (long)(interval * 1000 + 0.5));
 
 	ndj_reader in, hub;
 	if (ndj_reader_init(&in, STDIN_FILENO, CLIENT_MAX_LINE) < 0 ||
@@ -336,14 +152,14 @@ int main(int argc, char **argv)
 	int64_t retry_at = 0; /* when to connect next (0: now) */
 	char herr[HUBSOCK_ERR_LEN];
 
-	S.last_out_ms = clock_mono_ms();
-	send_connected();
+	C.last_out_ms = clock_mono_ms();
+	client_connected(&C);
 
-	while (!stop && in_open && !S.out.closed) {
+	while (!stop && in_open && !C.out.closed) {
 		int64_t now = clock_mono_ms();
 		/* While the client lags, the hub is not read: reconnecting
 		 * then would only get us cut off again. */
-		if (hubfd < 0 && now >= retry_at && S.out.plen == 0) {
+		if (hubfd < 0 && now >= retry_at && C.out.plen == 0) {
 			hubfd = hubsock_connect(path, "sub", herr);
 			if (hubfd >= 0) {
 				ndj_reader_reset(&hub, hubfd);
@@ -354,7 +170,7 @@ int main(int argc, char **argv)
 			} else {
 				if (!announced) {
 					log_warn("hub unavailable: %s", herr);
-					send_error("hub_unavailable",
+					client_error(&C, "hub_unavailable",
 					           "the live stream is unavailable "
 					           "(%s); reconnecting", herr);
 					announced = 1;
@@ -368,7 +184,7 @@ int main(int argc, char **argv)
 		p[np++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		p[np++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int hub_i = -1, out_i = -1;
-		if (S.out.plen > 0) {
+		if (C.out.plen > 0) {
 			out_i = np;
 			p[np++] = (struct pollfd){.fd = STDOUT_FILENO,
 			                          .events = POLLOUT};
@@ -377,9 +193,9 @@ int main(int argc, char **argv)
 			p[np++] = (struct pollfd){.fd = hubfd, .events = POLLIN};
 		}
 		int64_t deadline = -1;
-		if (S.heartbeat_ms > 0)
-			deadline = S.last_out_ms + S.heartbeat_ms;
-		if (hubfd < 0 && S.out.plen == 0 &&
+		if (heartbeat_ms > 0)
+			deadline = C.last_out_ms + heartbeat_ms;
+		if (hubfd < 0 && C.out.plen == 0 &&
 		    (deadline < 0 || retry_at < deadline))
 			deadline = retry_at;
 		int timeout = -1;
@@ -397,11 +213,11 @@ int main(int argc, char **argv)
 		}
 		if (stop)
 			break;
-		if (n > 0 && p[0].revents && !client_readable(&in))
+		if (n > 0 && p[0].revents && !client_readable(&C, &in))
 			in_open = 0;
 		if (out_i >= 0 && p[out_i].revents)
-			lineout_flush(&S.out);
-		if (hub_i >= 0 && p[hub_i].revents && S.out.plen == 0) {
+			lineout_flush(&C.out);
+		if (hub_i >= 0 && p[hub_i].revents && C.out.plen == 0) {
 			long got = ndj_fill(&hub);
 			int lost = got == 0 || (got < 0 && errno != EINTR &&
 			                        errno != EAGAIN);
@@ -412,7 +228,7 @@ int main(int argc, char **argv)
 				size_t len;
 				enum ndj_status st = ndj_next(&hub, &line, &len);
 				if (st == NDJ_LINE)
-					relay(line, len);
+					client_relay(&C, line, len);
 				else if (st == NDJ_TOOLONG)
 					log_warn("hub line over %d bytes skipped",
 					         HUB_MAX_LINE);
@@ -427,16 +243,16 @@ int main(int argc, char **argv)
 				close(hubfd);
 				hubfd = -1;
 				log_warn("hub lost: %s", why);
-				send_error("hub_unavailable",
+				client_error(&C, "hub_unavailable",
 				           "lost the live stream (%s); reconnecting",
 				           why);
 				announced = 1;
 				retry_at = clock_mono_ms() + backoff_next(&bo);
 			}
 		}
-		if (S.heartbeat_ms > 0 &&
-		    clock_mono_ms() >= S.last_out_ms + S.heartbeat_ms)
-			send_heartbeat();
+		if (heartbeat_ms > 0 &&
+		    clock_mono_ms() >= C.last_out_ms + heartbeat_ms)
+			client_heartbeat(&C);
 	}
 
 	if (hubfd >= 0)
@@ -445,7 +261,7 @@ int main(int argc, char **argv)
 		fcntl(STDOUT_FILENO, F_SETFL, out_flags);
 	ndj_reader_free(&in);
 	ndj_reader_free(&hub);
-	lineout_free(&S.out);
+	client_free(&C);
 	cfg_free();
 	return KL_EXIT_OK;
 }
