@@ -132,6 +132,24 @@ jqt() {
 	assert_line --index 2 '["containers","health","metrics","sessions"]'
 }
 
+@test "WEBSOCKET_CONTAINER_STATS=false: no containers over the WebSocket, though the hub still has them" {
+	export WEBSOCKET_CONTAINER_STATS=false
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	ws_run "$WS_URL" expect connected count realtime_update 2
+	assert_success
+	run jqt connected '.topics'
+	assert_output '["metrics","sessions","session_events","system_alerts"]'
+	run jq -c 'select(.type == "realtime_update") | .data | keys' <<<"$MSGS"
+	assert_line --index 1 '["health","metrics","sessions"]'
+	# The hub keeps the section for the HTTP fallback (kato-snapshot).
+	run hub_client snap
+	assert_success
+	run jq -c 'select(.type == "realtime_update") | .data | has("containers")' <<<"$output"
+	assert_output true
+}
+
 @test "ping, as text or JSON, is answered with a heartbeat" {
 	start_hub
 	start_ws

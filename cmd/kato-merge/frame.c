@@ -78,18 +78,15 @@ static int source_nodata(source *s)
 	return s->err_json ? 0 : -1;
 }
 
-int merge_init(merge_state *m, int containers, int session_events,
-               int legacy, int64_t interval_ms, int64_t stale_ms)
+int merge_init(merge_state *m, int session_events, int legacy,
+               int64_t interval_ms, int64_t stale_ms)
 {
 	memset(m, 0, sizeof *m);
-	m->containers = containers;
 	m->session_events = session_events;
 	m->legacy = legacy;
 	m->interval_ms = interval_ms;
 	m->stale_ms = stale_ms;
 	for (size_t i = 0; i < NBUILTIN; i++) {
-		if (builtins[i].kind == K_CONTAINERS && !containers)
-			continue;
 		source *s = &m->src[m->n++];
 		snprintf(s->name, sizeof s->name, "%s", builtins[i].source);
 		s->kind = builtins[i].kind;
@@ -243,15 +240,6 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	int ok = cJSON_IsTrue(okj);
 
 	source *s = find(m, name);
-	if (!s && !strcmp(name, "docker-stats") && !m->containers) {
-		if (!m->ignored_docker) {
-			m->ignored_docker = 1;
-			snprintf(err, FRAME_ERR_LEN,
-			         "WEBSOCKET_CONTAINER_STATS is off: ignoring docker-stats records");
-		}
-		cJSON_Delete(j);
-		return MERGE_DROPPED;
-	}
 	if (s && s->have && ts < s->ts_ms) {
 		cJSON_Delete(j);
 		return MERGE_OLDER;

@@ -6,11 +6,15 @@
  *
  * Sources and the sections they feed:
  *   kato-metrics     data.metrics, data.health
- *   docker-stats     data.containers   (left out: WEBSOCKET_CONTAINER_STATS off)
+ *   docker-stats     data.containers
  *   session-summary  data.sessions
  *   any other name   data.<name>       (the record's "data" as it is)
  * The built-in sources are always in a frame ("no data yet" until they
  * speak); another source appears from its first record on.
+ *
+ * WEBSOCKET_CONTAINER_STATS does not act here: the HTTP fallback serves
+ * containers from these frames when the WebSocket does not (kato-sub
+ * leaves the section out for WebSocket clients).
  */
 #ifndef KM_FRAME_H
 #define KM_FRAME_H
@@ -38,14 +42,12 @@ typedef struct source {
 typedef struct merge_state {
 	source src[SOURCES_MAX]; /* built-in sources first */
 	size_t n;                /* sources in src */
-	int containers;          /* WEBSOCKET_CONTAINER_STATS */
 	int session_events;      /* WEBSOCKET_SESSION_EVENTS */
 	int legacy;              /* write metrics_update frames */
 	int64_t interval_ms;     /* the tick, for "interval_ms" */
 	int64_t stale_ms;        /* a source older than this is stale */
 	char *buf;               /* private: the frame being built */
 	size_t len, cap;         /* private */
-	int ignored_docker;      /* private: said once that docker-stats is off */
 } merge_state;
 
 /* What merge_record() made of a line. */
@@ -58,8 +60,8 @@ enum merge_result {
 };
 
 /* Set up the built-in sources.  Returns 0, or -1 if memory runs out. */
-int merge_init(merge_state *m, int containers, int session_events,
-               int legacy, int64_t interval_ms, int64_t stale_ms);
+int merge_init(merge_state *m, int session_events, int legacy,
+               int64_t interval_ms, int64_t stale_ms);
 
 void merge_free(merge_state *m);
 

@@ -259,7 +259,6 @@ int main(int argc, char **argv)
 	int64_t interval = 3000000000LL, stale = -1;
 	int legacy = 0;
 	interval = opt_seconds_setting("KATO_LIVE_INTERVAL", interval);
-	int containers = flag("WEBSOCKET_CONTAINER_STATS");
 	int session_events = flag("WEBSOCKET_SESSION_EVENTS");
 
 	merge m = {0};
@@ -306,7 +305,7 @@ int main(int argc, char **argv)
 	if (stale < 0)
 		stale = 3 * interval;
 
-	if (merge_init(&m.st, containers, session_events, legacy,
+	if (merge_init(&m.st, session_events, legacy,
 	               interval / 1000000, stale / 1000000) < 0)
 		log_die(KL_EXIT_TEMP, "out of memory");
 	if ((m.sigfd = sig_setup()) < 0)

@@ -144,15 +144,11 @@ static void add_freshness(cJSON *obj, const frame_info *f,
 /* The frame's section key as a copy, or NULL with r set (503: absent or
  * {"error":...}). */
 static cJSON *section(const frame_info *f, const char *key, const char *source,
-                      const char *flag, reply *r)
+                      reply *r)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(f->data, key);
 	if (!cJSON_IsObject(s)) {
-		if (flag)
-			fail(r, 503, "the pipeline sends no %s section (%s=false?)",
-			     key, flag);
-		else
-			fail(r, 503, "the pipeline sends no %s section", key);
+		fail(r, 503, "the pipeline sends no %s section", key);
 		return NULL;
 	}
 	const char *e = js_str(s, "error");
@@ -204,8 +200,7 @@ static void answer(const frame_info *f, enum route route, const char *name,
 		answer_health(f, r);
 		return;
 	case R_METRICS:
-		if (!(sec = section(f, "metrics", "kato-metrics",
-		                    NULL, r)))
+		if (!(sec = section(f, "metrics", "kato-metrics", r)))
 			return;
 		/* KATO's body as it was, with only "stale" added: its own
 		 * "timestamp" keeps its meaning.  The frame's is a header. */
@@ -215,8 +210,7 @@ static void answer(const frame_info *f, enum route route, const char *name,
 		break;
 	case R_CONTAINERS:
 	case R_CONTAINER:
-		if (!(sec = section(f, "containers", "docker-stats",
-		                    "WEBSOCKET_CONTAINER_STATS", r)))
+		if (!(sec = section(f, "containers", "docker-stats", r)))
 			return;
 		if (route == R_CONTAINER) {
 			cJSON *c, *found = NULL;
@@ -247,8 +241,7 @@ static void answer(const frame_info *f, enum route route, const char *name,
 		add_freshness(sec, f, d, 1);
 		break;
 	case R_SESSIONS:
-		if (!(sec = section(f, "sessions", "session-summary",
-		                    NULL, r)))
+		if (!(sec = section(f, "sessions", "session-summary", r)))
 			return;
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(sec, "active_count");
 		cJSON_DeleteItemFromObjectCaseSensitive(sec, "active_session_count");

@@ -101,7 +101,9 @@ void client_connected(client *c)
 /* One line from the hub to the client, filtered by topic if need be. */
 void client_relay(client *c, const char *line, size_t len)
 {
-	if (!c->selective || c->want == c->avail) {
+	/* A topic a feature flag turned off is cut here, not upstream, so
+	 * that the hub (and the HTTP fallback) still has it. */
+	if (c->want == T_ALL) {
 		out_line(c, line, len, 0); /* verbatim */
 		return;
 	}

@@ -27,6 +27,7 @@ enum {
 	T_SESSIONS = 4,
 	T_EVENTS = 8,
 	T_ALERTS = 16,
+	T_ALL = 31, /* every topic */
 };
 
 typedef struct topic_info {
