@@ -91,6 +91,12 @@ int tick_timeout_ms(const tick_t *t)
 	return ms > 86400000 ? 86400000 : (int)ms;
 }
 
+int64_t tick_left_ns(const tick_t *t)
+{
+	int64_t left = tick_deadline_ns(t) - clock_mono_ns();
+	return left > 0 ? left : 0;
+}
+
 uint64_t tick_take(tick_t *t)
 {
 	int64_t now = clock_mono_ns();

@@ -55,6 +55,11 @@ int64_t tick_deadline_ns(const tick_t *t);
  * poll(2) timeout. */
 int tick_timeout_ms(const tick_t *t);
 
+/* Nanoseconds from now until the next tick (0 if due), for ppoll(2) or
+ * timerfd: a millisecond poll timeout would make every tick up to 1 ms
+ * late. */
+int64_t tick_left_ns(const tick_t *t);
+
 /* If the next tick is due, consume it and return 1 + the number of ticks
  * that were missed (skipped because they are already past: a late
  * iteration never causes a burst of catch-up ticks).  Otherwise return 0. */

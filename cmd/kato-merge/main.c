@@ -204,20 +204,22 @@ static int run(merge *m, int64_t interval_ns)
 		pfd[n++] = (struct pollfd){.fd = m->sigfd, .events = POLLIN};
 		/* events 0: poll still says POLLERR when stdout's reader is gone. */
 		pfd[n++] = (struct pollfd){.fd = 1, .events = 0};
-		int timeout = tick_timeout_ms(&t);
-		int64_t now = clock_mono_ms();
+		int64_t timeout = tick_left_ns(&t); /* ns: ticks leave on time */
+		int64_t now = clock_mono_ns();
 		for (size_t i = 0; i < m->nin; i++) {
 			input *in = &m->in[i];
 			if (in->fd >= 0) {
 				who[n] = in;
 				pfd[n++] = (struct pollfd){.fd = in->fd, .events = POLLIN};
 			} else if (in->restart_ms > 0) {
-				int64_t l = in->restart_ms - now;
+				int64_t l = in->restart_ms * 1000000 - now;
 				if (l < timeout)
-					timeout = l < 0 ? 0 : (int)l;
+					timeout = l < 0 ? 0 : l;
 			}
 		}
-		int r = poll(pfd, n, timeout);
+		struct timespec ts = {.tv_sec = timeout / 1000000000,
+		                      .tv_nsec = timeout % 1000000000};
+		int r = ppoll(pfd, n, &ts, NULL);
 		if (r < 0 && errno != EINTR)
 			log_die(KL_EXIT_TEMP, "unable to poll: %s", strerror(errno));
 
