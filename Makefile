@@ -22,6 +22,10 @@ WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Icommon $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs libcurl libcjson 2>/dev/null || echo -lcurl -lcjson) -lm
+# Each tool links only the code and the libraries it uses: kato-sub runs
+# once per browser, and every shared library it maps costs it private pages.
+TRIM     = -ffunction-sections -fdata-sections
+TRIMLD   = -Wl,--gc-sections -Wl,--as-needed
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS   := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
@@ -43,7 +47,7 @@ asan: $(ASAN_BIN)
 # --- plain build ---------------------------------------------------------
 build/obj/%.o: common/%.c $(COMMON_HDR) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(TRIM) $(CFLAGS) -c -o $@ $<
 
 build/libcommon.a: $(patsubst common/%.c,build/obj/%.o,$(COMMON_SRC))
 	@rm -f $@
@@ -52,7 +56,7 @@ build/libcommon.a: $(patsubst common/%.c,build/obj/%.o,$(COMMON_SRC))
 .SECONDEXPANSION:
 bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(TRIM) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(TRIMLD) $(LDFLAGS) $(LDLIBS)
 
 build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
 	@mkdir -p $(@D)

@@ -118,6 +118,6 @@ int clock_parse_seconds(const char *s, int64_t *ns)
 	double v = strtod(s, &end);
 	if (*end != '\0' || !isfinite(v) || v < 0.001 || v > 86400)
 		return -1;
-	*ns = (int64_t)llround(v * 1e9);
+	*ns = (int64_t)(v * 1e9 + 0.5); /* v > 0: rounds half up, no libm */
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "js.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,8 +72,20 @@ cJSON *js_add_num(cJSON *obj, const char *key, int have, double v)
 	return cJSON_AddNullToObject(obj, key);
 }
 
+/* round() without libm, so that a tool that never rounds does not map it:
+ * x - trunc(x) is exact below 2^52, and at or above it x is integral. */
 double js_round(double v, int decimals)
 {
-	double f = pow(10, decimals);
-	return round(v * f) / f;
+	double f = 1;
+	for (int i = 0; i < decimals; i++)
+		f *= 10;
+	double x = v * f;
+	if (!(x > -0x1p52 && x < 0x1p52))
+		return v;
+	double r = (double)(int64_t)x, frac = x - r;
+	if (frac >= 0.5)
+		r += 1;
+	else if (frac <= -0.5)
+		r -= 1;
+	return r / f;
 }

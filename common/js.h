@@ -30,7 +30,8 @@ const char *js_str(const cJSON *obj, const char *dotted);
  * added item or NULL when memory runs out. */
 cJSON *js_add_num(cJSON *obj, const char *key, int have, double v);
 
-/* Round v to the given number of decimals (for MB and percent fields). */
+/* Round v to decimals >= 0 places, halves away from zero, as round()
+ * does (for MB and percent fields).  Needs no libm. */
 double js_round(double v, int decimals);
 
 #endif

@@ -142,6 +142,11 @@ static void test_js(void)
 	CHECK(!js_parse("{} x", 4, err, sizeof err) && strstr(err, "trailing"),
 	      "trailing garbage refused");
 	CHECK_NEAR(js_round(12.3456, 2), 12.35, 1e-9, "round");
+	CHECK(js_round(2.5, 0) == 3 && js_round(-2.5, 0) == -3, "round: half away from zero");
+	CHECK(js_round(0.49999999999999994, 0) == 0, "round: just under a half");
+	CHECK(js_round(0.125, 2) == 0.13 && js_round(-0.125, 2) == -0.13, "round: 2 decimals");
+	CHECK(js_round(1e300, 2) == 1e300 && js_round(-1e17, 1) == -1e17, "round: huge values unchanged");
+	CHECK(isnan(js_round(NAN, 2)), "round: NaN stays NaN");
 }
 
 static void test_http_target(void)
