@@ -15,6 +15,11 @@
 #     /proc/PID/task/TID/schedstat, which is precise where stat counts
 #     whole 10 ms ticks and misses short bursts), memory per connection
 #     (RSS and PSS from /proc/PID/smaps_rollup);
+#   * the floor under any design that uses websocketd (server "floor",
+#     tests/bench/floorhub.c and floorsub.c): a hub that writes each frame
+#     straight into every connection's websocketd pipe, passed to it by a
+#     static child that does nothing else; what is left is websocketd's
+#     and the kernel's own cost;
 #   * the same with one stuck client (handshake done, tiny SO_RCVBUF, never
 #     reads) connected alone for BENCH_PREFILL seconds first, the first half
 #     of them with the producer bursting at 500 frames/s so the buffers
@@ -33,7 +38,7 @@
 #   BENCH_PREFILL=8              seconds the stuck client is alone first
 #   BENCH_TICK_SECONDS=60        kato-merge jitter run (0: skip; the issue's
 #                                figure is over 600)
-#   BENCH_SERVERS="kato-live python"
+#   BENCH_SERVERS="kato-live python floor"
 #   BENCH_HUB, BENCH_SUB         commands standing in for kato-hub/kato-sub
 #   KL_BIN=bin                   where the tools are
 #   BENCH_RESULTS=build/bench/websocket.ndjson
@@ -54,7 +59,7 @@ PREFILL=${BENCH_PREFILL:-8}
 STUCK_WINDOW=${BENCH_STUCK_SECONDS:-20}
 BURST=$(awk "BEGIN{print $PREFILL / 2}")
 TICK_S=${BENCH_TICK_SECONDS:-60}
-SERVERS=${BENCH_SERVERS-kato-live python}
+SERVERS=${BENCH_SERVERS-kato-live python floor}
 HUB=${BENCH_HUB:-$KL_BIN/kato-hub}
 SUB=${BENCH_SUB:-$KL_BIN/kato-sub}
 OUTDIR=$TOP/build/bench
@@ -72,6 +77,11 @@ mkdir -p "$OUTDIR" || exit 111
 cc -O2 -std=c11 -Wall -Wextra -Werror -o "$OUTDIR/wsload.$$" $B/wsload.c &&
 	mv -f "$OUTDIR/wsload.$$" "$OUTDIR/wsload" ||
 	{ say "fatal: unable to build wsload"; exit 111; }
+# The floor's hub and child, named as ours so they are measured as ours.
+mkdir -p "$OUTDIR/floor" &&
+	cc -O2 -std=c11 -Wall -Wextra -Werror -o "$OUTDIR/floor/kato-hub" $B/floorhub.c &&
+	cc -O2 -std=c11 -Wall -Wextra -Werror -static -o "$OUTDIR/floor/kato-sub" $B/floorsub.c ||
+	{ say "fatal: unable to build the floor's hub and child"; exit 111; }
 # Many sockets: wsload raises its own soft limit; websocketd needs about
 # four descriptors per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -129,10 +139,12 @@ run_one() {
 	port=$(free_port)
 	mkfifo "$d/frames"
 	say "$server: $n clients${stuck:+ + $stuck stuck} on port $port"
+	local hub=$HUB sub=$SUB
+	[ "$server" = floor ] && { hub=$OUTDIR/floor/kato-hub; sub=$OUTDIR/floor/kato-sub; }
 	case $server in
-	kato-live)
+	kato-live|floor)
 		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
-		$HUB --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
+		$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
 		PIDS+=($!); srv_pids="$!"
 		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
 			--burst-seconds "$BURST" >"$d/frames" 2>"$d/produce.err" &
@@ -141,7 +153,7 @@ run_one() {
 		websocketd --address 127.0.0.1 --port "$port" --loglevel error \
 			--maxforks $((n + stuck + 16)) \
 			--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
-			$SUB >/dev/null 2>"$d/websocketd.err" &
+			$sub >/dev/null 2>"$d/websocketd.err" &
 		PIDS+=($!); srv_pids="$srv_pids $!"
 		;;
 	python)
@@ -275,7 +287,7 @@ jq -r '
   else
     (.mem.by_comm["kato-sub"].mean_rss_kb) as $sr |
     (.mem.by_comm["kato-sub"].mean_pss_kb) as $sp |
-    (if .server == "kato-live" then
+    (if .server == "kato-live" or .server == "floor" then
        [ ($sr + (.mem.growth.websocketd.rss_kb_per_conn // 0)),
          ($sp + (.mem.growth.websocketd.pss_kb_per_conn // 0)) ]
      else
