@@ -5,7 +5,10 @@
  * (floorsub) hands it its stdout, the pipe websocketd reads, over a Unix
  * socket (SCM_RIGHTS), and every line read on stdin is written straight
  * into every such pipe.  No per-message wake-up of a child, no queue, no
- * retained state; a pipe that is full just misses the line.
+ * retained state.  A pipe that is full misses the line, and one with
+ * a little room may get part of it: fine for measuring clients that read,
+ * which is all the floor is for.  A new connection is read blocking: its
+ * child sends the pipe as soon as it connects.
  *
  * usage: floorhub --socket PATH < frames
  */
