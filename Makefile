@@ -94,7 +94,7 @@ bench: all
 	@tests/bench/run
 
 demo: all
-	scripts/kato-live --demo
+	scripts/kato-live --demo $(DEMO_ARGS)
 
 deps:
 	scripts/install-deps
