@@ -13,12 +13,14 @@
 #include <cjson/cJSON.h>
 
 #define HUBSNAP_ERR_LEN 320
+#define HUBSNAP_STATS_MAX 65536 /* longest "stats" answer read */
 
-/* What the hub retained.  Either pointer may be NULL (nothing of that
+/* What the hub retained.  Any pointer may be NULL (nothing of that
  * type retained); the caller frees both with hubsnap_free. */
 typedef struct hubsnap {
 	cJSON *frame;  /* latest {"type":"realtime_update",...} */
 	cJSON *legacy; /* latest {"type":"metrics_update",...} (--legacy merge) */
+	cJSON *alerts; /* latest {"type":"active_alerts",...} */
 } hubsnap;
 
 /* Outcome of hubsnap_fetch. */
@@ -35,6 +37,15 @@ enum hubsnap_status {
  * HUBSNAP_OK, err says what failed. */
 int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN]);
+
+/* Ask the hub at path for its statistics ("stats\n": one hub_stats
+ * line, then it closes), within timeout_ms and
+ * HUBSNAP_STATS_MAX bytes.  Returns an enum hubsnap_status.  On
+ * HUBSNAP_OK, *stats is the parsed line (caller frees with cJSON_Delete),
+ * or NULL if the hub answered nothing usable (a hub too old to know
+ * "stats" closes at once). */
+int hubsnap_stats(const char *path, int timeout_ms, cJSON **stats,
+                  char err[HUBSNAP_ERR_LEN]);
 
 /* Free what hubsnap_fetch kept. */
 void hubsnap_free(hubsnap *s);
