@@ -149,6 +149,28 @@ struct field {
 	const char *help;
 };
 
+/* Each field of the table that obj holds as a number, as its family. */
+static void fields(out *o, const cJSON *obj, const struct field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fam fm = {f[i].name, f[i].type, f[i].help, 0};
+		sample_at(o, &fm, obj, f[i].path, f[i].scale);
+	}
+}
+#define FIELDS(o, obj, tab) fields(o, obj, tab, sizeof tab / sizeof tab[0])
+
+/* A stage's "started_at" as name (epoch seconds): its counters start
+ * over then, so a restart shows. */
+static void start_time(out *o, const cJSON *obj, const char *name,
+                       const char *help)
+{
+	int64_t t;
+	if (iso_ms(obj, "started_at", &t)) {
+		fam fm = {name, "gauge", help, 0};
+		sample(o, &fm, NULL, 0, (double)t / 1000.0);
+	}
+}
+
 /* --- the frame --------------------------------------------------------- */
 
 typedef struct ctx {
@@ -231,11 +253,7 @@ static void kato_metrics(ctx *c)
 	const cJSON *m = section(c, "metrics", src, 1);
 	if (!m)
 		return;
-	for (size_t i = 0; i < sizeof kato_fields / sizeof kato_fields[0]; i++) {
-		const struct field *k = &kato_fields[i];
-		fam fm = {k->name, k->type, k->help, 0};
-		sample_at(&c->o, &fm, m, k->path, k->scale);
-	}
+	FIELDS(&c->o, m, kato_fields);
 	/* KATO's counters restart with KATO: its start time shows when */
 	double ts, up;
 	if (js_num(m, "timestamp", &ts) && js_num(m, "uptime_seconds", &up)) {
@@ -481,18 +499,10 @@ static void merge_stats(ctx *c)
 	const cJSON *m = js_path(c->in->frame, "pipeline.merge");
 	if (c->old || !cJSON_IsObject(m))
 		return;
-	int64_t t;
-	if (iso_ms(m, "started_at", &t)) {
-		fam fm = {"kato_live_merge_start_time_seconds", "gauge",
-		          "When kato-merge started, seconds since the epoch "
-		          "(its counters restart then).", 0};
-		sample(&c->o, &fm, NULL, 0, (double)t / 1000.0);
-	}
-	for (size_t i = 0; i < sizeof merge_fields / sizeof merge_fields[0]; i++) {
-		fam fm = {merge_fields[i].name, merge_fields[i].type,
-		          merge_fields[i].help, 0};
-		sample_at(&c->o, &fm, m, merge_fields[i].path, merge_fields[i].scale);
-	}
+	start_time(&c->o, m, "kato_live_merge_start_time_seconds",
+	           "When kato-merge started, seconds since the epoch "
+	           "(its counters restart then).");
+	FIELDS(&c->o, m, merge_fields);
 }
 
 static const struct field hub_fields[] = {
@@ -526,17 +536,10 @@ static void hub(ctx *c)
 	const cJSON *h = c->in->hub_stats;
 	if (!h)
 		return;
-	int64_t t;
-	if (iso_ms(h, "started_at", &t)) {
-		fam fm = {"kato_live_hub_start_time_seconds", "gauge",
-		          "When kato-hub started, seconds since the epoch "
-		          "(its counters restart then).", 0};
-		sample(&c->o, &fm, NULL, 0, (double)t / 1000.0);
-	}
-	for (size_t i = 0; i < sizeof hub_fields / sizeof hub_fields[0]; i++) {
-		fam fm = {hub_fields[i].name, hub_fields[i].type, hub_fields[i].help, 0};
-		sample_at(&c->o, &fm, h, hub_fields[i].path, hub_fields[i].scale);
-	}
+	start_time(&c->o, h, "kato_live_hub_start_time_seconds",
+	           "When kato-hub started, seconds since the epoch "
+	           "(its counters restart then).");
+	FIELDS(&c->o, h, hub_fields);
 	fam cut = {"kato_live_hub_cutoffs_total", "counter",
 	           "Clients and subscribers the hub cut off, by reason.", 0};
 	const cJSON *r;

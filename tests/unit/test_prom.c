@@ -219,6 +219,26 @@ static void test_stale(void)
 	free(t);
 }
 
+static void test_pipeline(void)
+{
+	char *t = expose(
+	    "{\"type\":\"realtime_update\",\"timestamp\":\"2026-11-25T18:45:00.000Z\","
+	    "\"interval_ms\":3000,\"data\":{},\"pipeline\":{\"merge\":{"
+	    "\"started_at\":\"2026-11-25T18:40:00.500Z\",\"records_total\":42,"
+	    "\"bad_lines_total\":0,\"frames_total\":null,\"tick_late_ms\":1.5}}}",
+	    NULL, NULL, 1, T0);
+	CHECK(has(t, "kato_live_merge_start_time_seconds 1795632000.5"),
+	      "merge start time from started_at");
+	CHECK(has(t, "kato_live_merge_records_total 42") &&
+	          has(t, "kato_live_merge_bad_lines_total 0"),
+	      "merge counters");
+	CHECK(!has_prefix(t, "kato_live_merge_frames_total"), "null left out");
+	CHECK(has(t, "kato_live_merge_tick_late_seconds 0.0015"),
+	      "tick lateness in seconds");
+	CHECK(has(t, "kato_live_frame_interval_seconds 3"), "interval");
+	free(t);
+}
+
 static void test_no_hub(void)
 {
 	char *t = expose(NULL, NULL, NULL, 0, T0);
@@ -240,6 +260,7 @@ int main(void)
 	test_numbers();
 	test_frame();
 	test_stale();
+	test_pipeline();
 	test_no_hub();
 	return unit_done();
 }
