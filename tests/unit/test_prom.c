@@ -100,6 +100,12 @@ static void test_numbers(void)
 	CHECK_STR(prom_number(b, 1.0 / 3), "0.33333333333333331",
 	          "a value 15 digits cannot hold gets 17");
 	CHECK_STR(prom_number(b, -INFINITY), "-Inf", "-Inf");
+	CHECK_STR(prom_number(b, 0), "0", "0");
+	CHECK_STR(prom_number(b, -0.0), "0", "-0 as 0");
+	CHECK_STR(prom_number(b, -42), "-42", "a negative integer");
+	CHECK_STR(prom_number(b, 536870912), "536870912", "bytes as an integer");
+	CHECK_STR(prom_number(b, 9007199254740993.0 * 4), "36028797018963968",
+	          "beyond 2^53: printf's path");
 }
 
 static void test_frame(void)
