@@ -162,6 +162,33 @@ kato_live_hub_up 0' ]
 	refute_body '^kato_live_(container|sessions)'
 }
 
+@test "GET /metrics with the hub's statistics, and a hub with endless session_update messages after its retained ones" {
+	# A stand-in for the hub: its stats line is the agreed hub_stats shape,
+	# and its snap never ends (session_update after session_update, as a
+	# hub with very many sessions sends them after the other messages).
+	start_cgi
+	local snapf=$BATS_TEST_TMPDIR/snap.ndjson
+	frame >"$snapf"
+	echo '{"type":"active_alerts","timestamp":"2026-11-25T18:45:00.000Z","alerts":[]}' >>"$snapf"
+	spawn "$PY3" "$HUB_LIB/fakehub.py" "$HUB_SOCKET" "$snapf" --endless-sessions \
+		--stats '{"type":"hub_stats","timestamp":"2026-11-25T18:45:00.000Z","started_at":"2026-11-25T18:00:00.250Z","clients":7,"subscribers":1,"messages_in_total":100,"bad_lines_total":2,"frames_sent_total":600,"messages_sent_total":700,"bytes_sent_total":123456789012,"serializations_total":50,"topic_sets":2,"queue_bytes":4096,"cutoffs_total":{"too_slow":3,"queue_full":0,"timeout":1,"protocol":0}}' \
+		2>>"$BATS_TEST_TMPDIR/fakehub.err" 3>&-
+	wait_until 10 test -S "$HUB_SOCKET"
+	get /metrics
+	[ "$HTTP_STATUS" = 200 ]
+	promtool_ok
+	[ "$(sample kato_live_hub_up)" = 1 ]
+	[ "$(sample kato_live_sessions_active)" = 3 ]
+	[ "$(sample kato_live_alerts_firing)" = 0 ]
+	[ "$(sample kato_live_hub_start_time_seconds)" = 1795629600.25 ]
+	[ "$(sample kato_live_hub_clients)" = 7 ]
+	[ "$(sample kato_live_hub_sent_bytes_total)" = 123456789012 ]
+	[ "$(sample kato_live_hub_queue_bytes)" = 4096 ]
+	[ "$(sample 'kato_live_hub_cutoffs_total{reason="too_slow"}')" = 3 ]
+	[ "$(sample 'kato_live_hub_cutoffs_total{reason="timeout"}')" = 1 ]
+	refute_body 'session-[0-9a-f]{8}'
+}
+
 # --- a real Prometheus ------------------------------------------------------
 
 # start_prometheus HOST:PORT: a Prometheus server on a free loopback port,

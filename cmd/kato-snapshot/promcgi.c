@@ -7,16 +7,15 @@
 #include "exitcode.h"
 #include "hubsnap.h"
 #include "log.h"
+#include "ndj.h"
 #include "prom.h"
-
-#define PROM_MAX_SNAP (8 * 1024 * 1024) /* as the JSON routes read */
 
 int promcgi_serve(const char *sock, int timeout_ms, int head_only, int cgi)
 {
 	hubsnap s = {0};
 	cJSON *stats = NULL;
 	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, PROM_MAX_SNAP, &s, err);
+	int rc = hubsnap_fetch(sock, timeout_ms, NDJ_LINE_MAX, &s, err);
 	if (rc != HUBSNAP_OK) {
 		log_warn("/metrics: %s", err);
 		hubsnap_free(&s);
