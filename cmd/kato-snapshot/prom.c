@@ -433,6 +433,12 @@ static void sessions(ctx *c)
 
 /* --- alerts ------------------------------------------------------------ */
 
+/* Both NULL, or equal strings. */
+static int same_str(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
+}
+
 static void alerts(ctx *c)
 {
 	const cJSON *th = cJSON_GetObjectItemCaseSensitive(c->data, "thresholds");
@@ -464,8 +470,19 @@ static void alerts(ctx *c)
 		           {"level", level},
 		           {"container", js_str(a, "container")},
 		           {"source", js_str(a, "source")}};
-		sample(&c->o, &act, l, 4, 1);
-		n++;
+		/* the same labels twice would be one series twice (a handful
+		 * of alerts: looking back is cheap) */
+		const cJSON *b;
+		int dup = 0;
+		for (b = arr->child; b != a && !dup; b = b->next)
+			dup = same_str(js_str(b, "type"), type) &&
+			      same_str(js_str(b, "level"), level) &&
+			      same_str(js_str(b, "container"), l[2].value) &&
+			      same_str(js_str(b, "source"), l[3].value);
+		if (!dup) {
+			sample(&c->o, &act, l, 4, 1);
+			n++;
+		}
 	}
 	fam cnt = {"kato_live_alerts_firing", "gauge", "Alerts firing now.", 0};
 	sample(&c->o, &cnt, NULL, 0, (double)n);

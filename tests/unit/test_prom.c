@@ -61,6 +61,17 @@ static int has(const char *text, const char *line)
 	return 0;
 }
 
+/* How many lines of text are exactly line. */
+static int count(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	int k = 0;
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			k++;
+	return k;
+}
+
 static int has_prefix(const char *text, const char *prefix)
 {
 	for (const char *p = text; (p = strstr(p, prefix)); p++)
@@ -222,6 +233,23 @@ static void test_stale(void)
 	t = expose(FRAME("{}", ""), "{\"type\":\"active_alerts\",\"alerts\":[]}",
 	           NULL, 1, T0);
 	CHECK(has(t, "kato_live_alerts_firing 0"), "an empty active_alerts: 0 firing");
+	free(t);
+
+	t = expose(FRAME("{}", ""),
+	           "{\"type\":\"active_alerts\",\"alerts\":["
+	           "{\"type\":\"high_cpu\",\"level\":\"warning\",\"container\":\"a\"},"
+	           "{\"type\":\"high_cpu\",\"level\":\"warning\",\"container\":\"b\"},"
+	           "{\"type\":\"high_cpu\",\"level\":\"warning\",\"container\":\"a\"},"
+	           "{\"type\":\"high_cpu\",\"level\":\"warning\"},"
+	           "{\"type\":\"high_cpu\"}]}",
+	           NULL, 1, T0);
+	CHECK(count(t, "kato_live_alert_active{type=\"high_cpu\",level=\"warning\","
+	               "container=\"a\"} 1") == 1,
+	      "an alert listed twice is one series");
+	CHECK(count(t, "kato_live_alert_active{type=\"high_cpu\",level=\"warning\"} 1") == 1,
+	      "one without a container is its own series");
+	CHECK(has(t, "kato_live_alerts_firing 3"),
+	      "firing counts the series (not a duplicate, nor one without a level)");
 	free(t);
 }
 
