@@ -48,9 +48,9 @@ int prom_write(FILE *f, const prom_input *in);
  * unit tests.  Returns 0, or -1 on a write error. */
 int prom_label_value(FILE *f, const char *s);
 
-/* Format v as Prometheus reads it: the shortest of %.15g / %.17g that
- * reads back as v, "+Inf", "-Inf" or "NaN".  buf holds at least 32
- * bytes.  Returns buf. */
+/* Format v as Prometheus reads it: an integer below 2^53 in full, else
+ * the shorter of %.15g / %.17g that reads back as v; "+Inf", "-Inf" or
+ * "NaN".  buf holds at least 32 bytes.  Returns buf. */
 char *prom_number(char *buf, double v);
 
 #endif
