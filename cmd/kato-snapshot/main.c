@@ -10,6 +10,8 @@
  *   /api/v1/system/container-stats/NAME   one container (also ?name=NAME)
  *   /api/v1/sessions/count                {"active_count","total_count",
  *                                          "active_session_count"}
+ *   /metrics                              the same, and kato-live's own
+ *                                          counters, for Prometheus
  * Status codes: 200; 400 bad name or query; 404 unknown path or
  * container; 405 other methods; 503 no data yet, a section in error, or
  * no hub.  Nothing from the request is passed to a shell or a program:
@@ -37,6 +39,7 @@
 #include "hubsock.h"
 #include "js.h"
 #include "log.h"
+#include "promcgi.h"
 #include "request.h"
 
 #define MAX_SNAP (8 * 1024 * 1024)
@@ -47,8 +50,8 @@ static const char usage_text[] =
     "                     [PATH]\n"
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
-    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count) from the\n"
-    "latest frame kato-hub holds.  Run as a CGI program it reads the request\n"
+    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count; /metrics\n"
+    "for Prometheus) from the latest frame kato-hub holds.  Run as a CGI program it reads the request\n"
     "from the CGI environment; given a PATH it prints that path's JSON body.\n"
     "\n"
     "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
@@ -413,6 +416,10 @@ int main(int argc, char **argv)
 		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
 	} else if (!sock[0]) {
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
+	} else if (rq.route == R_PROM) {
+		cfg_free();
+		return promcgi_serve(sock, (int)(timeout_ns / 1000000),
+		                     method && !strcmp(method, "HEAD"), !arg);
 	} else {
 		head = method && !strcmp(method, "HEAD");
 		lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
