@@ -107,6 +107,8 @@ install: all
 	sed 's|^\(\s*def_env=\)/etc/kato-live/|\1$(SYSCONFDIR)/kato-live/|' scripts/kato-live \
 	    >$(DESTDIR)$(BINDIR)/kato-live && chmod 755 $(DESTDIR)$(BINDIR)/kato-live
 	install -m 755 scripts/kato-sim $(DESTDIR)$(SHAREDIR)/kato-sim
+	install -d $(DESTDIR)$(SHAREDIR)/nginx
+	install -m 644 etc/nginx/kato-live.conf $(DESTDIR)$(SHAREDIR)/nginx/kato-live.conf
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	-install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/

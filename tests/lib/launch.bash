@@ -5,7 +5,9 @@
 #       starts scripts/kato-live with the tools from $KL_BIN on a free
 #       loopback port, its hub socket in the test's folder, and waits for
 #       the URL it prints.  Exports LAUNCH_PORT, LAUNCH_URL, LAUNCH_PID;
-#       its stderr goes to $BATS_TEST_TMPDIR/launch.err.  The settings come
+#       its stdout (the URL, and websocketd's log, which websocketd writes
+#       on stdout) goes to $BATS_TEST_TMPDIR/launch.out, its stderr to
+#       launch.err.  The settings come
 #       from the caller's environment (no env file).
 #   handshake PORT [ORIGIN]
 #       sends a WebSocket handshake (with that Origin header, or none) to
@@ -19,8 +21,8 @@ launch() {
 			--port "$LAUNCH_PORT" --socket "$BATS_TEST_TMPDIR/hub.sock" "$@" \
 			>"$BATS_TEST_TMPDIR/launch.out" 2>>"$BATS_TEST_TMPDIR/launch.err" 3>&-
 		LAUNCH_PID=$LAST_PID
-		if wait_until 60 test -s "$BATS_TEST_TMPDIR/launch.out"; then
-			LAUNCH_URL=$(cat "$BATS_TEST_TMPDIR/launch.out")
+		if wait_until 60 grep -q '^http://' "$BATS_TEST_TMPDIR/launch.out"; then
+			LAUNCH_URL=$(grep -m1 '^http://' "$BATS_TEST_TMPDIR/launch.out")
 			export LAUNCH_PORT LAUNCH_URL LAUNCH_PID
 			return 0
 		fi
