@@ -14,6 +14,7 @@ MANDIR   = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/kato-live
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -114,6 +115,8 @@ install: all
 	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env ]; then \
 	    install -m 644 etc/kato-live.env $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env; fi
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 etc/kato-live.sysusers $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 	for u in etc/*.service; do \
 	    sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/kato-live/|$(SYSCONFDIR)/kato-live/|g' \
 	        $$u >$(DESTDIR)$(UNITDIR)/$${u#etc/} || exit 1; done
@@ -124,6 +127,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
 	rm -rf $(DESTDIR)$(SHAREDIR)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard etc/*.service)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 
 clean:
 	rm -rf bin build
