@@ -74,7 +74,7 @@ refute_secrets() {
 		count realtime_update 2 close >"$d/ws.out"
 	grep -q "GET http://127.0.0.1:$closed/metrics: " "$d/ws.out"
 	grep -q "GET http://127.0.0.1:$closed/_ping: " "$d/ws.out"
-	refute_secrets "$d"/fallback-*.out "$d/ws.out" "$d/launch.err"
+	refute_secrets "$d"/fallback-*.out "$d/ws.out" "$d/launch.out" "$d/launch.err"
 }
 
 @test "the WebSocket accepts the page's own origin and clients with no Origin, refuses other sites (403)" {
