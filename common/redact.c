@@ -58,8 +58,20 @@ int redact_secret_name(const char *name, size_t n)
 	return j + 1 >= sizeof low && n > j;
 }
 
+/* Does the value (n bytes) hold an '@', plain or escaped: a URL with
+ * credentials ("next=http://u:pw@host"), or an address worth keeping to
+ * the server? */
+static int holds_at(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '@' || (v[i] == '%' && i + 2 < n && v[i + 1] == '4' &&
+		                    v[i + 2] == '0'))
+			return 1;
+	return 0;
+}
+
 /* Copy "name=value&name=value..." (s, n bytes), with the value of every
- * parameter named like a secret replaced. */
+ * parameter named like a secret, or holding an '@', replaced. */
 static void put_params(sbuf *b, const char *s, size_t n)
 {
 	size_t i = 0;
@@ -68,7 +80,8 @@ static void put_params(sbuf *b, const char *s, size_t n)
 		while (end < n && s[end] != '&' && s[end] != ';')
 			end++;
 		const char *eq = memchr(s + i, '=', end - i);
-		if (eq && redact_secret_name(s + i, (size_t)(eq - (s + i)))) {
+		if (eq && (redact_secret_name(s + i, (size_t)(eq - (s + i))) ||
+		           holds_at(eq + 1, (size_t)(s + end - eq - 1)))) {
 			put(b, s + i, (size_t)(eq - (s + i)) + 1);
 			put(b, REDACT_MARK, sizeof REDACT_MARK - 1);
 		} else {

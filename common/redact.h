@@ -6,11 +6,14 @@
  * rediss, ...) and on text that is not a valid URL at all:
  *   - the userinfo ("user:password@") is dropped: everything after "://"
  *     up to the last '@' that comes before the query or fragment, so a
- *     password holding an unescaped '/' or '@' goes too;
+ *     password holding an unescaped '/' or '@' goes too; when there is
+ *     no '@' there but one further on and no path ("user:p?ss@host"),
+ *     everything up to the last '@' is cut and shown as "REDACTED@";
  *   - in the query and the fragment, the value of every parameter whose
  *     name looks like a credential (contains token, key, pass, pwd,
  *     secret, auth, sig, credential, cookie or session, in any case,
- *     percent-escapes decoded) becomes REDACTED.
+ *     percent-escapes decoded), or that holds an '@' (plain or %40: a URL
+ *     with credentials, an e-mail address), becomes REDACTED.
  * Nothing here allocates, logs or exits.
  */
 #ifndef KL_REDACT_H

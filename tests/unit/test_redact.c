@@ -51,8 +51,12 @@ static void test_query(void)
 	CHECK_STR(r("http://h/#access_token=abc&state=1"),
 	          "http://h/#access_token=REDACTED&state=1", "fragment too");
 	CHECK_STR(r("http://h/?a=1&b"), "http://h/?a=1&b", "plain query kept");
-	CHECK_STR(r("http://h/?email=a@b"), "http://h/?email=a@b",
-	          "an '@' in the query is not userinfo");
+	CHECK_STR(r("http://h/?email=a@b&n=1"), "http://h/?email=REDACTED&n=1",
+	          "an '@' in the query is not userinfo, but its value is hidden");
+	CHECK_STR(r("http://h/?next=http://u:pw@x/&n=1"),
+	          "http://h/?next=REDACTED&n=1", "a URL with credentials in a value");
+	CHECK_STR(r("http://h/?next=http%3A%2F%2Fu%3Apw%40x"), "http://h/?next=REDACTED",
+	          "... percent-escaped too");
 }
 
 static void test_bounds(void)
