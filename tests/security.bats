@@ -79,9 +79,9 @@ refute_secrets() {
 
 @test "the WebSocket accepts the page's own origin and clients with no Origin, refuses other sites (403)" {
 	launch
-	[ "$(handshake "$LAUNCH_PORT" "http://127.0.0.1:$LAUNCH_PORT")" = 101 ]
-	[ "$(handshake "$LAUNCH_PORT" "http://localhost:$LAUNCH_PORT")" = 101 ]
-	[ "$(handshake "$LAUNCH_PORT")" = 101 ]
+	local ws=ws://127.0.0.1:$LAUNCH_PORT/
+	ws_accepts "$ws" "http://127.0.0.1:$LAUNCH_PORT"
+	ws_accepts "$ws" "http://localhost:$LAUNCH_PORT"
 	[ "$(handshake "$LAUNCH_PORT" http://evil.example)" = 403 ]
 	[ "$(handshake "$LAUNCH_PORT" "http://evil.example:$LAUNCH_PORT")" = 403 ]
 	[ "$(handshake "$LAUNCH_PORT" "http://127.0.0.1:1")" = 403 ]
@@ -94,12 +94,12 @@ refute_secrets() {
 
 @test "KATO_LIVE_ORIGIN and --origin widen the WebSocket's origins; the page's own stays" {
 	KATO_LIVE_ORIGIN=http://evil.example launch
-	[ "$(handshake "$LAUNCH_PORT" http://evil.example)" = 101 ]
-	[ "$(handshake "$LAUNCH_PORT" "http://127.0.0.1:$LAUNCH_PORT")" = 101 ]
+	ws_accepts "ws://127.0.0.1:$LAUNCH_PORT/" http://evil.example
+	ws_accepts "ws://127.0.0.1:$LAUNCH_PORT/" "http://127.0.0.1:$LAUNCH_PORT"
 	[ "$(handshake "$LAUNCH_PORT" http://other.example)" = 403 ]
 	stop_spawned
 	launch --origin https://ops.example.com:8443
-	[ "$(handshake "$LAUNCH_PORT" https://ops.example.com:8443)" = 101 ]
+	ws_accepts "ws://127.0.0.1:$LAUNCH_PORT/" https://ops.example.com:8443
 	[ "$(handshake "$LAUNCH_PORT" http://ops.example.com:8443)" = 403 ]
 	[ "$(handshake "$LAUNCH_PORT" http://evil.example)" = 403 ]
 }

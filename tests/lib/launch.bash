@@ -11,7 +11,13 @@
 #       from the caller's environment (no env file).
 #   handshake PORT [ORIGIN]
 #       sends a WebSocket handshake (with that Origin header, or none) to
-#       127.0.0.1:PORT and prints the HTTP status of the answer (101, 403...).
+#       127.0.0.1:PORT and prints the HTTP status of the answer (403...),
+#       then drops the connection.  For refusals: an accepted connection
+#       dropped like that can make websocketd 0.4.1 panic (it calls Close
+#       on the nil writer a failed send leaves); use ws_accepts.
+#   ws_accepts URL [ORIGIN]
+#       a WebSocket client (with that Origin, or none) gets "connected" at
+#       URL and closes with a close handshake.
 
 launch() {
 	local try
@@ -56,4 +62,11 @@ handshake() {
 	parts = line.split()
 	print(parts[1].decode() if len(parts) > 1 else "none")
 	PY
+}
+
+ws_accepts() {
+	local o=()
+	[ -z "${2:-}" ] || o=(--origin "$2")
+	/usr/bin/python3 "$TOP/tests/lib/wsclient.py" --timeout 15 "${o[@]}" "$1" \
+		expect connected close >/dev/null
 }
