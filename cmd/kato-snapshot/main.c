@@ -47,7 +47,7 @@
 
 static const char usage_text[] =
     "usage: kato-snapshot [--socket PATH] [--env-file FILE] [--timeout SECONDS]\n"
-    "                     [PATH]\n"
+    "                     [--cors-origin ORIGIN] [PATH]\n"
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
     "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count; /metrics\n"
@@ -60,6 +60,9 @@ static const char usage_text[] =
     "  -e, --env-file FILE    read settings from FILE (default\n"
     "                         $KATO_LIVE_ENV_FILE)\n"
     "  -t, --timeout SECONDS  give up on the hub after this long (default 2)\n"
+    "  -c, --cors-origin ORIGIN  allow cross-origin reads from ORIGIN\n"
+    "                         (http(s)://host[:port], or *; default\n"
+    "                         $KATO_LIVE_CORS_ORIGIN, else none)\n"
     "  -h, --help             show this text\n";
 
 /* An answer: status and body (owned). */
@@ -322,8 +325,27 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
 	hubsnap_free(&s);
 }
 
-/* Write the CGI response: headers, then the body unless head_only. */
-static int respond(const reply *r, int head_only, const char *allow)
+/* Is origin fit for an Access-Control-Allow-Origin header: "*", or
+ * http(s)://host[:port] with nothing that could end the header line? */
+static int cors_origin_ok(const char *origin)
+{
+	if (!strcmp(origin, "*"))
+		return 1;
+	const char *h = !strncmp(origin, "http://", 7)    ? origin + 7
+	              : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+	if (!h || !*h || strlen(origin) > 255)
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]", *h)))
+			return 0;
+	return 1;
+}
+
+/* Write the CGI response: headers, then the body unless head_only.
+ * Cross-origin reads are allowed only from cors (NULL: none). */
+static int respond(const reply *r, int head_only, const char *allow,
+                   const char *cors)
 {
 	char *text = NULL;
 	if (r->body)
@@ -334,13 +356,16 @@ static int respond(const reply *r, int head_only, const char *allow)
 		printf("Content-Type: application/json\r\n"
 		       "Content-Length: %zu\r\n", len);
 	printf("Cache-Control: no-store\r\n"
-	       "Access-Control-Allow-Origin: *\r\n"
 	       "X-Content-Type-Options: nosniff\r\n");
+	if (cors)
+		printf("Access-Control-Allow-Origin: %s\r\n"
+		       "Vary: Origin\r\n", cors);
 	if (allow)
-		printf("Allow: %s\r\n"
-		       "Access-Control-Allow-Methods: %s\r\n"
+		printf("Allow: %s\r\n", allow);
+	if (allow && cors)
+		printf("Access-Control-Allow-Methods: %s\r\n"
 		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
-		       allow, allow);
+		       allow);
 	if (r->data_ts[0])
 		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
 	printf("\r\n");
@@ -357,15 +382,17 @@ int main(int argc, char **argv)
 	    {"socket", required_argument, NULL, 's'},
 	    {"env-file", required_argument, NULL, 'e'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"cors-origin", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *sock_opt = NULL, *env_file = NULL;
+	const char *sock_opt = NULL, *env_file = NULL, *cors_opt = NULL;
 	int64_t timeout_ns = 2000000000LL;
 	int o;
-	while ((o = getopt_long(argc, argv, "s:e:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:e:t:c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock_opt = optarg; break;
+		case 'c': cors_opt = optarg; break;
 		case 'e': env_file = optarg; break;
 		case 't':
 			if (clock_parse_seconds(optarg, &timeout_ns) < 0)
@@ -392,6 +419,16 @@ int main(int argc, char **argv)
 		snprintf(sock, sizeof sock, "%s", cfg_get("KATO_HUB_SOCKET"));
 	else if (hubsock_default_path(sock, sizeof sock) < 0)
 		sock[0] = '\0';
+	/* No CORS header unless an origin is configured: other sites' pages
+	 * must not read the feed through an operator's browser. */
+	char cors[256] = "";
+	const char *cv = cors_opt ? cors_opt : cfg_get("KATO_LIVE_CORS_ORIGIN");
+	int cors_ok = 1;
+	if (cv && *cv) {
+		cors_ok = cors_origin_ok(cv);
+		if (cors_ok)
+			snprintf(cors, sizeof cors, "%s", cv);
+	}
 
 	char path[REQ_PATH_MAX + 1], why[REQ_ERR_LEN];
 	request rq = {R_NONE, ""};
@@ -414,6 +451,10 @@ int main(int argc, char **argv)
 	} else if (cfg_ok < 0) {
 		log_warn("%s", cerr);
 		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
+	} else if (!cors_ok) {
+		log_warn("KATO_LIVE_CORS_ORIGIN: not an origin (http(s)://host[:port] or *)");
+		fail(&r, 500, "kato-snapshot is misconfigured: KATO_LIVE_CORS_ORIGIN "
+		              "is not an origin");
 	} else if (!sock[0]) {
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
 	} else if (rq.route == R_PROM) {
@@ -439,7 +480,7 @@ int main(int argc, char **argv)
 			log_warn("%s: %d %s", path, r.status, reason(r.status));
 			rc = KL_EXIT_NO;
 		}
-	} else if (respond(&r, head, allow) < 0) {
+	} else if (respond(&r, head, allow, cors[0] ? cors : NULL) < 0) {
 		rc = KL_EXIT_TEMP;
 	}
 	cJSON_Delete(r.body);
