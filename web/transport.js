@@ -312,7 +312,8 @@ export class Transport {
  * (ages, countdowns).  frameAt: when the newest frame arrived (client ms).
  */
 export function describe(t, frameAt, now) {
-	const tick = t.polling ? Math.max(t.o.pollMs, t.intervalMs) : t.intervalMs;
+	/* frames come every tick, or every poll while the fallback answers */
+	const tick = t.polling && t.reachable ? Math.max(t.o.pollMs, t.intervalMs) : t.intervalMs;
 	const f = freshness(frameAt, now, tick);
 	const retry = t.retryAt !== null && !t.wsRefused ? 'retry in ' + fmtSpan(Math.max(0, t.retryAt - now)) : null;
 	const age = f.none ? 'no data yet' : 'updated ' + fmtSpan(f.ageMs) + ' ago';
