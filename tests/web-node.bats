@@ -28,3 +28,9 @@ load lib/common
 	run grep -hoE "from '[^']+'" "$TOP"/web/*.js "$TOP"/web/panels/*.js
 	refute_output --regexp "from '[^.]"
 }
+
+@test "drawing a frame reads no layout (no forced reflow per container row)" {
+	run grep -nE 'getBoundingClientRect|offset(Width|Height|Top|Left)|client(Width|Height)|getComputedStyle' \
+		"$TOP"/web/*.js "$TOP"/web/panels/*.js
+	assert_failure
+}

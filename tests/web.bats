@@ -93,7 +93,10 @@ teardown_file() {
 		kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 	done
 	[ -n "$pid" ] || { cat "$dir/err" >&2; fail "kato-live with WEBSOCKET_ENABLED=false did not start"; }
-	KL_URL=$(head -n 1 "$dir/out") run browser_case refused
+	# (each bats test runs in its own process: this KL_URL is this test's)
+	export KL_URL
+	KL_URL=$(head -n 1 "$dir/out")
+	run browser_case refused
 	kill -TERM "$pid"
 	wait_until 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || true

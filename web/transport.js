@@ -53,7 +53,7 @@ export class Transport {
 	 */
 	constructor(opts) {
 		this.o = Object.assign({ pingMs: 30000, pollMs: 5000, backoffBaseMs: 1000, backoffMaxMs: 30000,
-			refusedRetryMs: 60000, onMessage() {}, onPoll() {}, onChange() {} }, opts);
+			refusedRetryMs: 30000, onMessage() {}, onPoll() {}, onChange() {} }, opts);
 		this.env = opts.env;
 		this.panels = [...opts.panels];
 		this.ws = null;             /* current socket, or null */
