@@ -560,6 +560,9 @@ const CASES = {
 				check(/server's alert thresholds/.test(await text(page, '#foot-text')), 'footer: thresholds from the server');
 				await until(SLACK, 'the kato row highlighted by its alert', async () => (await kato.getAttribute('data-alert')) === 'error');
 				check(/alert firing/.test(await kato.locator('th').textContent()), 'the row says an alert is firing');
+				check((await page.locator('#alerts-announce').textContent()) === 'Alert firing: Container kato memory at 96 %',
+					'a new alert is announced once, in words that do not tick');
+				check(await page.locator('#alerts-firing[aria-live]').count() === 0, 'the list with its ticking ages is not a live region');
 				check(await page.locator('#containers-body tr[data-name="kato-redis"]').getAttribute('data-alert') === '', 'only that row');
 
 				const rows = page.locator('#session-list-body tr');

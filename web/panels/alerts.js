@@ -51,11 +51,28 @@ function alertItem(a, since, at) {
 	return li;
 }
 
+let announced = new Set();   /* ids firing at the last render */
+
+/* New firing alerts are announced once, in words that do not tick (the
+ * list itself holds "N s ago" and is not a live region). */
+function announce(items) {
+	const now = new Set();
+	const fresh = [];
+	for (const it of items) {
+		const id = it.alert.id || it.alert.type;
+		now.add(id);
+		if (!announced.has(id)) fresh.push(it.alert.message || it.alert.type || 'alert');
+	}
+	announced = now;
+	if (fresh.length) setText('alerts-announce', 'Alert firing: ' + fresh.join('; '));
+}
+
 export function renderAlerts() {
 	const f = $('alerts-firing');
 	f.textContent = '';
 	const items = book.firingList();
 	for (const it of items) f.appendChild(alertItem(it.alert, it.since, null));
+	announce(items);
 	$('alerts-firing-empty').hidden = items.length > 0 || !!unknown;
 	const r = $('alerts-resolved');
 	r.textContent = '';
