@@ -24,3 +24,13 @@ export function staleText(panel, info) {
 	if (s && typeof s.error === 'string' && s.error) text += ': ' + s.error;
 	return { text, quiet: s && isNum(s.age_ms) ? `(last sample ${fmtAgo(s.age_ms)})` : null };
 }
+
+/* A section's notice for its panel: {text, quiet, level}.  what names the
+ * section ("Container stats"); err is its error (or null); freshAt when its
+ * data last came fresh (client ms, or null). */
+export function sectionNotice(what, err, info, freshAt, now) {
+	if (err) return { text: what + ' unavailable: ' + err, level: waiting(err) ? 'info' : 'bad',
+		quiet: freshAt ? '— showing values received ' + fmtAgo(now - freshAt) : null };
+	if (info.stale) return Object.assign({ level: 'warn' }, staleText(info.name, info));
+	return { text: null, quiet: null, level: 'warn' };
+}

@@ -6,11 +6,11 @@
  * has its row highlighted.
  */
 
-import { num, fmtPct, fmtBytes, fmtByteRate, fmtAgo } from '../format.js';
+import { num, fmtPct, fmtBytes, fmtByteRate } from '../format.js';
 import { levelFor } from '../store.js';
 import { $, el, setText, setData, notice, setAgo } from '../dom.js';
 import { Series, scaleTop, drawSpark } from '../spark.js';
-import { sectionError, waiting, staleText } from './common.js';
+import { sectionError, sectionNotice } from './common.js';
 
 const hist = new Map();   /* name -> {cpu: Series, mem: Series} */
 const rows = new Map();   /* name -> <tr> */
@@ -180,15 +180,9 @@ export function renderContainers(sec, info, th, now) {
 		setText('containers-summary', parts.join(' · '));
 		if (!info.stale) { freshAt = now; setAgo($('containers-age'), freshAt, 'updated '); }
 	}
-	let text = null, quiet = null, level = 'warn';
-	if (err) {
-		text = 'Container stats unavailable: ' + err; level = 'bad';
-		if (freshAt) quiet = '— showing values received ' + fmtAgo(now - freshAt);
-	} else if (info.stale) {
-		({ text, quiet } = staleText('containers', info));
-	}
+	const n = sectionNotice('Container stats', err, info, freshAt, now);
 	if (!freshAt && err) $('containers-empty').hidden = true;
-	notice('containers-notice', $('panel-containers'), text, waiting(err) ? 'info' : level, quiet);
+	notice('containers-notice', $('panel-containers'), n.text, n.level, n.quiet);
 }
 
 /* Rows of containers with an alert firing: name -> level. */

@@ -7,7 +7,7 @@
 import { DASH, num, fmtCount, fmtClock, fmtSpan, fmtAgo, fmtIn, parseTime, shortId } from '../format.js';
 import { SessionList, expiresAt } from '../store.js';
 import { $, el, setText, notice, setAgo } from '../dom.js';
-import { sectionError, waiting, staleText } from './common.js';
+import { sectionError, sectionNotice } from './common.js';
 
 export const LIST_MAX = 100;    /* rows drawn; the rest are counted */
 const LOG_MAX = 200;
@@ -26,14 +26,8 @@ export function renderSessions(sec, info, now) {
 		setText('sessions-total', fmtCount(total), total === null ? 'KATO does not report a total' : '');
 		if (!info.stale) { freshAt = now; setAgo($('sessions-age'), freshAt, 'updated '); }
 	}
-	let text = null, quiet = null, level = 'warn';
-	if (err) {
-		text = 'Session counts unavailable: ' + err; level = 'bad';
-		if (freshAt) quiet = '— showing values received ' + fmtAgo(now - freshAt);
-	} else if (info.stale) {
-		({ text, quiet } = staleText('sessions', info));
-	}
-	notice('sessions-notice', $('panel-sessions'), text, waiting(err) ? 'info' : level, quiet);
+	const n = sectionNotice('Session counts', err, info, freshAt, now);
+	notice('sessions-notice', $('panel-sessions'), n.text, n.level, n.quiet);
 }
 
 /* One session_update from the server. */
