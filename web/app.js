@@ -216,8 +216,9 @@ function renderConn() {
 	if (shown.has('sessions')) {
 		const src = lastFrame && lastFrame.sources && lastFrame.sources['kato-sessions'];
 		setSessionListState({ stale: !!lastFrame && sessionListStale(lastFrame), page: stale, polling: polling && !ws,
+			refused: transport.wsRefused,
 			sourceError: src && typeof src.error === 'string' ? src.error : null });
-		setSessionLogPaused(polling && !ws);
+		setSessionLogPaused(polling && !ws, transport.wsRefused);
 	}
 	renderFoot();
 }

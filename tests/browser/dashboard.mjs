@@ -550,6 +550,7 @@ const CASES = {
 			try {
 				check((await kato.locator('.c-mem .c-main').textContent()).trim() === '1.5 GiB / no limit', 'no limit, binary units');
 				check((await kato.locator('.c-mem .c-sub').textContent()).trim() === '—', 'no percentage without a limit');
+				check(!/ of /.test(await text(page, '#containers-summary')), 'no sum of limits beside a container without one');
 				check((await kato.locator('.c-net .c-main').textContent()).trim() === '2.0 KiB/s / 1.0 KiB/s', 'network rates per second');
 				check((await kato.locator('.c-net .c-sub').textContent()).trim() === 'total 10 MiB / 5.0 MiB', 'network totals');
 				check((await kato.locator('.c-blk .c-main').textContent()).trim() === '— / —', 'no rate on a first sample');
@@ -631,6 +632,8 @@ const CASES = {
 			const badge = await text(page, '#alerts-count');
 			if (r.status() === 200) check(/firing/.test(badge), `alerts from the fallback: "${badge}"`);
 			else check(badge === 'unknown', `no alerts route (HTTP ${r.status()}): alerts unknown, "${badge}"`);
+			check(/which this server has turned off/.test(await text(page, '#session-list-notice')), 'the sessions list says why it is empty');
+			check(!/reconnects/.test(await text(page, '#session-log-paused')), 'no promise of a reconnect');
 			await oneLineHeader(page);
 			await shot(page, 'refused-1280x800', 1280, 800);
 			const other = problems.filter((p) => !/WebSocket|status of (403|404|503)/.test(p));

@@ -119,7 +119,7 @@ export function renderContainers(sec, info, th, now) {
 		list.sort((a, b) => String(a && a.name).localeCompare(String(b && b.name)));
 		const body = $('containers-body');
 		const seen = new Set();
-		let prev = null;
+		let prev = null, noLimit = false;
 		for (const c of list) {
 			if (!c || typeof c !== 'object') continue;
 			const name = String(c.name || c.id || '?').replace(/^\//, '');
@@ -136,6 +136,7 @@ export function renderContainers(sec, info, th, now) {
 			const cpu = num(c, 'cpu');
 			const used = bytesOf(c, 'memory.usage_bytes', 'memory.usage_mb');
 			const lim = memLimit(c, used);
+			if (lim === 'none') noLimit = true;
 			const memPct = lim === 'none' ? null : num(c, 'memory.usage_percent');
 			h.cpu.push(now, cpu);
 			h.mem.push(now, memPct);
@@ -173,7 +174,8 @@ export function renderContainers(sec, info, th, now) {
 		const tc = num(a, 'total_cpu_percent');
 		if (tc !== null) parts.push('CPU ' + fmtPct(tc));
 		const tm = num(a, 'total_memory_mb'), tl = num(a, 'total_memory_limit_mb');
-		if (tm !== null) parts.push('memory ' + fmtBytes(tm * 1048576) + (tl !== null ? ' of ' + fmtBytes(tl * 1048576) : ''));
+		/* a sum of limits means nothing when a container has none */
+		if (tm !== null) parts.push('memory ' + fmtBytes(tm * 1048576) + (tl !== null && !noLimit ? ' of ' + fmtBytes(tl * 1048576) : ''));
 		const rx = num(a, 'network.rx_bytes_per_s') ?? num(a, 'rx_bytes_per_s');
 		const tx = num(a, 'network.tx_bytes_per_s') ?? num(a, 'tx_bytes_per_s');
 		if (rx !== null || tx !== null) parts.push('net ' + pair(fmtByteRate(rx), fmtByteRate(tx)));

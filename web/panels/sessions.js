@@ -15,7 +15,7 @@ const LOG_MAX = 200;
 export const sessions = new SessionList();
 let freshAt = null;
 let renderTimer = null;
-let listStale = false, pageStale = false, paused = false, everList = false;
+let listStale = false, pageStale = false, paused = false, everList = false, wsOff = false;
 
 export function renderSessions(sec, info, now) {
 	const err = sectionError(sec);
@@ -44,15 +44,16 @@ export function resetSessionList() {
 }
 
 /* The frame says the list's source is stale, or the whole page is. */
-export function setSessionListState({ stale, page, polling, sourceError }) {
-	const changed = stale !== listStale || page !== pageStale || polling !== paused;
-	listStale = stale; pageStale = page; paused = polling;
+export function setSessionListState({ stale, page, polling, refused, sourceError }) {
+	const changed = stale !== listStale || page !== pageStale || polling !== paused || refused !== wsOff;
+	listStale = stale; pageStale = page; paused = polling; wsOff = refused;
 	if (changed) listNotice(sourceError);
 }
 
 function listNotice(sourceError) {
 	let text = null;
-	if (paused) text = 'The session list updates over the WebSocket only: paused until it reconnects.';
+	if (paused && wsOff) text = 'The session list comes over the WebSocket only, which this server has turned off.';
+	else if (paused) text = 'The session list updates over the WebSocket only: paused until it reconnects.';
 	else if (listStale) text = 'Stale: the session list is not being updated' + (sourceError ? ' (' + sourceError + ')' : '') + '.';
 	else if (pageStale) text = 'Stale: no new data; the list may be out of date.';
 	notice('session-list-notice', null, text, paused ? 'info' : 'warn');
@@ -148,6 +149,8 @@ export function onSessionEvent(msg, now) {
 	if (cur !== null) setText('sessions-active', fmtCount(cur), '');
 }
 
-export function setSessionLogPaused(p) {
+export function setSessionLogPaused(p, refused) {
 	$('session-log-paused').hidden = !p;
+	setText('session-log-paused', refused ? 'Session events come over the WebSocket only, which this server has turned off.'
+		: 'Session events arrive over the WebSocket only: paused until it reconnects.');
 }
