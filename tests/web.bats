@@ -104,3 +104,8 @@ teardown_file() {
 	assert_no_sanitizer_reports "$dir/err"
 	assert_success
 }
+
+@test "history charts have their place: hidden without web/history.js, initHistory and every frame with it" {
+	run browser_case history
+	assert_success
+}

@@ -279,9 +279,11 @@ export class Transport {
 			const reachable = Object.values(results).some((r) => !r.netError);
 			this.reachable = reachable;
 			if (reachable) this.pollOkAt = now;
-			if (reachable && !this.wsRefused && this.failAt !== null && !this.ws &&
+			if (reachable && !this.wsRefused && this.failAt !== null &&
 			    started >= this.failAt && started - this.failAt <= REFUSAL_WINDOW_MS) {
-				/* the server answers HTTP but refused the handshake */
+				/* the server answers HTTP but refused the handshake (a
+				 * retry may be in flight already: if it opens, up()
+				 * clears this) */
 				this.wsRefused = true;
 				this.rescheduleReconnect();
 			}

@@ -642,6 +642,39 @@ const CASES = {
 		});
 	},
 
+	// The place left for history charts: without web/history.js the section
+	// stays hidden and nothing complains; with one (a stub served by the
+	// test) it gets initHistory(section, {fetchJSON}) once and every frame.
+	async history() {
+		await withBrowser({}, async (page, problems) => {
+			await mockSocket(page, (ws) => { ws.send(hello()); ws.send(newFrame()); });
+			await page.goto(URL_);
+			await waitLive(page);
+			await page.waitForTimeout(500);
+			check(await page.locator('#history').isHidden(), 'no history.js: the section stays hidden');
+			check(problems.length === 0, problems.join('\n'));
+		});
+		await withBrowser({}, async (page, problems) => {
+			await page.route(/\/history\.js$/, (r) => r.fulfill({ contentType: 'text/javascript', body: `
+				export function initHistory(root, opts) {
+					window.__hist = { root: root.id, fetchJSON: typeof opts.fetchJSON, frames: 0 };
+					root.hidden = false;
+					root.textContent = 'charts here';
+				}
+				export function historyAppend(frame) { window.__hist.frames++; window.__hist.type = frame.type; }` }));
+			const socks = await mockSocket(page, (ws) => { ws.send(hello()); });
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(SLACK, 'initHistory called', async () => await page.evaluate(() => !!window.__hist));
+			for (let i = 0; i < 3; i++) socks[0].send(newFrame());
+			await until(SLACK, 'every frame appended', async () => await page.evaluate(() => window.__hist.frames) === 3);
+			const h = await page.evaluate(() => window.__hist);
+			check(h.root === 'history' && h.fetchJSON === 'function' && h.type === 'realtime_update', JSON.stringify(h));
+			check(await page.locator('#history').isVisible(), 'history.js shows its section');
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
 	// The page subscribes to the topics of the panels it shows, and pings.
 	async subscribe() {
 		await withBrowser({}, async (page, problems) => {

@@ -81,6 +81,26 @@ test('a refused handshake while HTTP answers is learned at once: polling, no fas
 	assert.equal(env.sockets.length, 2, 'then one quiet retry');
 });
 
+test('a slow server: the refusal is learned even when the first poll answers after a retry began', async () => {
+	const env = fakeEnv();
+	let release;
+	const gate = new Promise((r) => { release = r; });
+	env.fetch = (path) => { env.fetches.push(path); return gate.then(() => ({ status: 200, ok: true, json: async () => ({ age_ms: 0 }) })); };
+	const { t } = make(env);
+	t.start();
+	env.sockets[0].drop();
+	await env.advance(1200);            /* the first retry is in flight */
+	assert.equal(env.sockets.length, 2);
+	release();
+	await flush(); await flush(); await flush();
+	assert.equal(t.wsRefused, true);
+	env.sockets[1].drop();              /* refused again */
+	await flush();
+	assert.ok(t.retryAt - env.t >= 30000, 'then the quiet retry');
+	await env.advance(20000);
+	assert.equal(env.sockets.length, 2, 'no retry loop');
+});
+
 test('nothing answers: the dashboard server is unreachable (not KATO), retrying', async () => {
 	const env = fakeEnv();
 	env.answer = () => 'net';
