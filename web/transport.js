@@ -37,8 +37,8 @@ export const PANEL_TOPICS = {
 export const CODES = { tooSlow: 'too_slow', hubUnavailable: 'hub_unavailable', timeout: 'timeout',
 	badMessage: 'bad_message', streamStalled: 'stream_stalled', disabled: 'disabled' };
 
-/* A handshake failure counts as a refusal when an HTTP answer from the same
- * server comes back from a poll started within this long of it. */
+/* A handshake failure counts as a refusal when the same server answered a
+ * poll that was running at the time, or started at most this long after. */
 const REFUSAL_WINDOW_MS = 1500;
 
 export class Transport {
@@ -280,7 +280,7 @@ export class Transport {
 			this.reachable = reachable;
 			if (reachable) this.pollOkAt = now;
 			if (reachable && !this.wsRefused && this.failAt !== null &&
-			    started >= this.failAt && started - this.failAt <= REFUSAL_WINDOW_MS) {
+			    this.failAt >= started - REFUSAL_WINDOW_MS && this.failAt <= now) {
 				/* the server answers HTTP but refused the handshake (a
 				 * retry may be in flight already: if it opens, up()
 				 * clears this) */

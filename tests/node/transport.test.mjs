@@ -89,16 +89,19 @@ test('a slow server: the refusal is learned even when the first poll answers aft
 	const { t } = make(env);
 	t.start();
 	env.sockets[0].drop();
-	await env.advance(1200);            /* the first retry is in flight */
+	await env.advance(1200);            /* the first retry fails while the poll runs */
 	assert.equal(env.sockets.length, 2);
+	env.sockets[1].drop();
+	await env.advance(2100);            /* and the second is in flight */
+	assert.equal(env.sockets.length, 3);
 	release();
 	await flush(); await flush(); await flush();
 	assert.equal(t.wsRefused, true);
-	env.sockets[1].drop();              /* refused again */
+	env.sockets[2].drop();              /* refused again */
 	await flush();
 	assert.ok(t.retryAt - env.t >= 30000, 'then the quiet retry');
 	await env.advance(20000);
-	assert.equal(env.sockets.length, 2, 'no retry loop');
+	assert.equal(env.sockets.length, 3, 'no retry loop');
 });
 
 test('nothing answers: the dashboard server is unreachable (not KATO), retrying', async () => {
