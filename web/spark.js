@@ -68,15 +68,20 @@ export function drawSpark(holder, lines, label, now) {
 		holder.appendChild(svg);
 	}
 	if (svg.getAttribute('aria-label') !== label) svg.setAttribute('aria-label', label);
-	holder.title = label;
-	while (svg.childNodes.length > 1) svg.removeChild(svg.lastChild);
+	if (holder.title !== label) holder.title = label;
+	/* two paths per line (the line, its newest point), kept and rewritten:
+	 * no elements made or dropped per frame */
+	let i = 1;
 	for (const ln of lines) {
 		const { d, last } = sparkPath(ln.series, ln.max, now);
 		if (!d) continue;
-		svg.appendChild(svgEl('path', { d, class: 'spark-line ' + ln.cls, 'vector-effect': 'non-scaling-stroke' }));
-		/* the newest point: a zero-length segment with a round cap stays a
-		 * round dot however the box stretches */
-		svg.appendChild(svgEl('path', { d: `M${last[0].toFixed(1)} ${last[1].toFixed(1)}h0`,
-			class: 'spark-dot ' + ln.cls, 'vector-effect': 'non-scaling-stroke' }));
+		const dot = `M${last[0].toFixed(1)} ${last[1].toFixed(1)}h0`;
+		for (const [attr, cls] of [[d, 'spark-line ' + ln.cls], [dot, 'spark-dot ' + ln.cls]]) {
+			let p = svg.childNodes[i++];
+			if (!p) p = svg.appendChild(svgEl('path', { 'vector-effect': 'non-scaling-stroke' }));
+			if (p.getAttribute('class') !== cls) p.setAttribute('class', cls);
+			p.setAttribute('d', attr);
+		}
 	}
+	while (svg.childNodes.length > i) svg.removeChild(svg.lastChild);
 }
