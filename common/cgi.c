@@ -21,9 +21,9 @@ int cgi_path(char *buf, size_t len, const char *arg)
 	for (const char *r = buf; *r; r++)
 		if (*r != '/' || w == buf || w[-1] != '/')
 			*w++ = *r;
+	while (w > buf + 1 && w[-1] == '/')
+		w--;
 	*w = '\0';
-	if (w > buf + 1 && w[-1] == '/')
-		w[-1] = '\0';
 	return 0;
 }
 

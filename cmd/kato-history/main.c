@@ -51,6 +51,7 @@ static const char usage_text[] =
     "                           /var/lib/kato-live/history for root, else\n"
     "                           $XDG_STATE_HOME/kato-live/history)\n"
     "  -s, --sink               write nothing to stdout (store only)\n"
+    "      --print-dir          print the store's folder and exit\n"
     "      --fine-step SECONDS  fine tier step (3)\n"
     "      --fine-span SECONDS  fine tier kept for (3600)\n"
     "      --coarse-span SECONDS  per-minute min/avg/max kept for (604800)\n"
@@ -60,11 +61,12 @@ static const char usage_text[] =
     "\n"
     "Tiers and bounds are fixed when a store is made.\n";
 
-enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_SERIES, OPT_MARKS };
+enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_SERIES, OPT_MARKS, OPT_PRINT };
 
 static const struct option long_opts[] = {
     {"dir", required_argument, NULL, 'd'},
     {"sink", no_argument, NULL, 's'},
+    {"print-dir", no_argument, NULL, OPT_PRINT},
     {"fine-step", required_argument, NULL, OPT_FSTEP},
     {"fine-span", required_argument, NULL, OPT_FSPAN},
     {"coarse-span", required_argument, NULL, OPT_CSPAN},
@@ -238,7 +240,7 @@ int main(int argc, char **argv)
 	const char *d = cfg_get("KATO_LIVE_HISTORY_DIR");
 	if (d && *d)
 		snprintf(dir, sizeof dir, "%s", d);
-	int o;
+	int o, print = 0;
 	while ((o = getopt_long(argc, argv, "d:sh", long_opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
 			snprintf(dir, sizeof dir, "%s", optarg);
 			break;
 		case 's': st.sink = 1; break;
+		case OPT_PRINT: print = 1; break;
 		case OPT_FSTEP: c.fine_step_ms = whole("--fine-step", optarg, 1, 3600) * 1000; break;
 		case OPT_FSPAN: c.fine_span_ms = whole("--fine-span", optarg, 60, 86400 * 7) * 1000; break;
 		case OPT_CSPAN: c.coarse_span_ms = whole("--coarse-span", optarg, 60, 86400 * 3660) * 1000; break;
@@ -262,6 +265,11 @@ int main(int argc, char **argv)
 		log_usage("%s", err);
 	if (!*dir && hist_default_dir(dir, sizeof dir) < 0)
 		log_usage("no history folder: set --dir or KATO_LIVE_HISTORY_DIR");
+	if (print) {
+		printf("%s\n", dir);
+		cfg_free();
+		return fflush(stdout) == 0 ? KL_EXIT_OK : KL_EXIT_TEMP;
+	}
 	st.h = hist_open(dir, &c, 1, err);
 	if (!st.h) {
 		if (st.sink)
