@@ -721,7 +721,9 @@ enum hist_put_status hist_put(hist *h, int64_t t_ms, const hist_point *pts,
 	}
 	const hist_cfg *c = &h->cfg;
 	int64_t slot = (t_ms + c->fine_step_ms / 2) / c->fine_step_ms;
-	if (slot <= h->last_slot)
+	if (slot == h->last_slot)
+		return HIST_SAME;
+	if (slot < h->last_slot)
 		return HIST_OLD;
 	for (uint32_t i = 0; i < h->cfg.max_series; i++)
 		h->vals[i] = NAN;

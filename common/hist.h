@@ -87,7 +87,9 @@ typedef struct hist_point {
 /* Result of hist_put. */
 enum hist_put_status {
 	HIST_STORED = 0, /* written */
-	HIST_OLD = 1,    /* not after the last step stored: skipped */
+	HIST_OLD = 1,    /* before the last step stored: skipped */
+	HIST_SAME = 2,   /* in the last step stored (frames come faster than
+	                  * the fine step): skipped, the first one is kept */
 	HIST_FAIL = -1,  /* an I/O error (err says which) */
 };
 

@@ -152,10 +152,20 @@ store_week() {
 
 @test "frames older than the last one stored are skipped and said once; a second writer is refused" {
 	gen --start "$H0" --count 10 >"$FR/in"
+	# frames every second: the first of each 3 s step (times rounded to the
+	# nearest step: 31 s is step 30, 32 s step 33) is kept, silently
+	gen --start "$((H0 + 30))" --count 9 --step 1 >"$FR/fast"
+	run --separate-stderr "$KL_BIN/kato-history" --dir "$STORE" --sink <"$FR/fast"
+	assert_success
+	[ -z "$stderr" ]
+	NOW=$((H0 + 60))
+	run query "/api/v1/history?since=$((H0 + 30))&until=$((H0 + 36))&series=host.cpu_percent"
+	jq -e '.series["host.cpu_percent"] == [0,2,5]' <<<"$output"
+	rm -rf "$STORE"
 	store --sink <"$FR/in"
 	run --separate-stderr "$KL_BIN/kato-history" --dir "$STORE" --sink <"$FR/in"
 	assert_success
-	[ "$(grep -c 'not after the last one stored' <<<"$stderr")" = 1 ]
+	[ "$(grep -c 'older than the last one stored' <<<"$stderr")" = 1 ]
 	# a writer that stays: its stdin is a FIFO this shell holds open
 	mkfifo "$BATS_TEST_TMPDIR/hold"
 	exec 8<>"$BATS_TEST_TMPDIR/hold"

@@ -144,7 +144,7 @@ static void store(state *st, const char *line, size_t len, unsigned long lineno)
 			if (r == HIST_FAIL)
 				store_failed(st, err);
 			else if (r == HIST_OLD && !st->old++)
-				log_warn("line %lu: frame at %s is not after the last one stored: "
+				log_warn("line %lu: frame at %s is older than the last one stored: "
 				         "skipped (said once)", lineno, ts);
 			if (st->dropped > dropped && dropped == 0)
 				log_warn("more series than --max-series %u: new ones not stored",
