@@ -103,27 +103,19 @@ static void set_err(char err[HIST_ERR_LEN], const char *fmt, ...)
 
 uint32_t hist_sum(const void *p, size_t len)
 {
-	/* Four lanes so the multiplies overlap: a 7-day query checks ~8 MB. */
-	const unsigned char *b = p;
-	uint32_t h[4] = {2166136261u, 2166136261u ^ 1, 2166136261u ^ 2,
-	                 2166136261u ^ 3};
-	size_t i = 0;
-	for (; i + 16 <= len; i += 16) {
-		for (int k = 0; k < 4; k++) {
-			uint32_t w;
-			memcpy(&w, b + i + 4 * k, 4);
-			h[k] = (h[k] ^ w) * 16777619u;
-		}
-	}
-	for (int k = 0; i + 4 <= len; i += 4, k++) {
+	/* Fletcher's sums over 32-bit words: one add each, so a 7-day query
+	 * checks its ~50 MB of rows in a few ms; a row torn by a crash (part
+	 * old, part new) fails it, as does an all-zero (never written) one. */
+	const unsigned char *q = p;
+	uint64_t a = 0, b = 0;
+	for (size_t i = 0; i + 4 <= len; i += 4) {
 		uint32_t w;
-		memcpy(&w, b + i, 4);
-		h[k & 3] = (h[k & 3] ^ w) * 16777619u;
+		memcpy(&w, q + i, 4);
+		a += w;
+		b += a;
 	}
-	uint32_t r = 2166136261u;
-	for (int k = 0; k < 4; k++)
-		r = (r ^ h[k]) * 16777619u;
-	return r ? r : 1; /* a zeroed record never checks */
+	uint32_t r = (uint32_t)(a ^ (a >> 32) ^ (b * 0x9E3779B97F4A7C15ull >> 32));
+	return r ? r : 1;
 }
 
 /* The checksum of a record: all bytes after its first four. */
@@ -884,11 +876,21 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 		s0 = s1 - slots + 1;
 	if (s0 < 0)
 		s0 = 0;
+	/* The requested columns of each block, so that a row is looked at
+	 * for its own columns only. */
+	size_t *mine = malloc((q->n ? q->n : 1) * sizeof *mine);
+	if (!mine) {
+		free(val);
+		free(cnt);
+		set_err(err, "out of memory");
+		return -1;
+	}
 	for (uint32_t b = 0; b < h->nblocks; b++) {
-		int wanted = 0;
+		size_t nm = 0;
 		for (size_t j = 0; j < q->n; j++)
-			wanted |= q->cols[j] >= 0 && (uint32_t)q->cols[j] / HIST_BLOCK == b;
-		if (!wanted)
+			if (q->cols[j] >= 0 && (uint32_t)q->cols[j] / HIST_BLOCK == b)
+				mine[nm++] = j;
+		if (!nm)
 			continue;
 		size_t len;
 		const char *map = map_block(h, b, q->coarse, &len);
@@ -904,11 +906,9 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 			if (rs != s || sum != hist_sum(row + 4, rowlen - 4))
 				continue;
 			size_t pt = (size_t)((s * ts - first) / step);
-			for (size_t j = 0; j < q->n; j++) {
-				int id = q->cols[j];
-				if (id < 0 || (uint32_t)id / HIST_BLOCK != b)
-					continue;
-				size_t k = (size_t)id % HIST_BLOCK;
+			for (size_t m = 0; m < nm; m++) {
+				size_t j = mine[m];
+				size_t k = (size_t)q->cols[j] % HIST_BLOCK;
 				float v;
 				if (!q->coarse)
 					v = ((const fine_row *)row)->v[k];
@@ -934,6 +934,7 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 		}
 		munmap((void *)map, len);
 	}
+	free(mine);
 	for (size_t j = 0; j < q->n; j++)
 		if (q->aggs[j] == HIST_AVG)
 			for (size_t p = 0; p < np; p++)

@@ -156,8 +156,8 @@ typedef struct hist_mark_rec {
 int hist_marks(hist *h, int64_t since_ms, int64_t until_ms,
                hist_mark_rec **out, size_t *n, char err[HIST_ERR_LEN]);
 
-/* Checksum used for rows and records (FNV-1a over 32-bit words; len a
- * multiple of 4).  Exposed for tests. */
+/* Checksum used for rows and records (Fletcher's two sums over 32-bit
+ * words; len a multiple of 4; never 0).  Exposed for tests. */
 uint32_t hist_sum(const void *p, size_t len);
 
 #endif
