@@ -30,22 +30,12 @@ void sbuf_free(sbuf *b)
 	memset(b, 0, sizeof *b);
 }
 
+static int room(sbuf *b, size_t n);
+
 static void put(sbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
+	if (room(b, n) < 0)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -63,6 +53,86 @@ static void putf(sbuf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Make room for n more bytes.  Returns 0, or -1 (b->oom set). */
+static int room(sbuf *b, size_t n)
+{
+	if (b->oom)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *ns = realloc(b->s, cap);
+	if (!ns) {
+		b->oom = 1;
+		return -1;
+	}
+	b->s = ns;
+	b->cap = cap;
+	return 0;
+}
+
+/* A number as %.7g does (values are float32: 7 digits is all they
+ * hold), whole numbers without printf: a 1 h answer has ~200,000. */
+static void put_num(sbuf *b, double v)
+{
+	if (room(b, 32) < 0)
+		return;
+	char *p = b->s + b->len;
+	if (v == (double)(int64_t)v && v > -1e15 && v < 1e15 && !(v == 0 && signbit(v))) {
+		int64_t x = (int64_t)v;
+		char tmp[24];
+		int n = 0, neg = x < 0;
+		uint64_t u = neg ? (uint64_t)(-x) : (uint64_t)x;
+		do
+			tmp[n++] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (neg)
+			*p++ = '-';
+		while (n)
+			*p++ = tmp[--n];
+		b->len = (size_t)(p - b->s);
+	} else if (fabs(v) >= 1e-4 && fabs(v) < 1e7) {
+		/* 7 significant digits as fixed point, trailing zeros cut:
+		 * what %.7g prints in this range, without printf's bignums. */
+		int e = (int)floor(log10(fabs(v)));
+		int dec = 6 - e;
+		double scaled = fabs(v) * pow(10, dec);
+		uint64_t x = (uint64_t)llround(scaled);
+		if (x >= 10000000ull) { /* rounding carried into a new digit */
+			dec--;
+			x = (uint64_t)llround(fabs(v) * pow(10, dec));
+		}
+		if (dec < 0)
+			dec = 0;
+		char dig[32];
+		int n = 0;
+		do
+			dig[n++] = (char)('0' + x % 10);
+		while ((x /= 10) != 0);
+		while (n <= dec)
+			dig[n++] = '0';
+		int cut = 0; /* trailing zeros of the fraction */
+		while (cut < dec && dig[cut] == '0')
+			cut++;
+		if (v < 0)
+			*p++ = '-';
+		for (int i = n - 1; i >= dec; i--)
+			*p++ = dig[i];
+		if (cut < dec) {
+			*p++ = '.';
+			for (int i = dec - 1; i >= cut; i--)
+				*p++ = dig[i];
+		}
+		b->len = (size_t)(p - b->s);
+	} else {
+		int n = snprintf(p, 32, "%.7g", v);
+		b->len += n > 0 && n < 32 ? (size_t)n : 0;
+	}
+	b->s[b->len] = '\0';
 }
 
 /* A JSON string (names come from the store: escaped all the same). */
@@ -294,7 +364,11 @@ static int history(hist *h, const params *p, int64_t now_ms, sbuf *out,
 	for (size_t k = 0; k < q.npoints; k++) {
 		if (k)
 			put(out, ",", 1);
-		put_secs(out, q.first_ms + (int64_t)k * q.step_out_ms);
+		int64_t t = q.first_ms + (int64_t)k * q.step_out_ms;
+		if (t % 1000 == 0)
+			put_num(out, (double)(t / 1000));
+		else
+			put_secs(out, t);
 	}
 	puts_(out, "],\"series\":{");
 	for (size_t i = 0; i < n; i++) {
@@ -303,13 +377,26 @@ static int history(hist *h, const params *p, int64_t now_ms, sbuf *out,
 		put_str(out, w[i].label);
 		put(out, ":[", 2);
 		const double *v = q.values + i * q.npoints;
+		/* A series often holds one value for a while: its text is
+		 * copied, not made again. */
+		size_t prev_at = 0, prev_len = 0;
 		for (size_t k = 0; k < q.npoints; k++) {
 			if (k)
 				put(out, ",", 1);
-			if (isnan(v[k]))
+			if (isnan(v[k])) {
 				put(out, "null", 4);
-			else
-				putf(out, "%.7g", v[k]);
+			} else if (prev_len && v[k] == v[k - 1] && room(out, prev_len) == 0) {
+				memmove(out->s + out->len, out->s + prev_at, prev_len);
+				out->len += prev_len;
+				out->s[out->len] = '\0';
+			} else {
+				prev_at = out->len;
+				put_num(out, v[k]);
+				prev_len = out->len - prev_at;
+				continue;
+			}
+			if (isnan(v[k]))
+				prev_len = 0;
 		}
 		put(out, "]", 1);
 	}

@@ -29,6 +29,7 @@ ap.add_argument('--containers', type=int, default=2)
 ap.add_argument('--gap', action='append', default=[])
 ap.add_argument('--alert', type=int, action='append', default=[])
 ap.add_argument('--session', type=int, action='append', default=[])
+ap.add_argument('--rates', action='store_true', help='block I/O rates too (all 7 container series)')
 a = ap.parse_args()
 gaps = [tuple(int(x) for x in g.split(':')) for g in a.gap]
 out = sys.stdout
@@ -44,6 +45,8 @@ for i in range(a.count):
                    "network": {"rx_bytes": i * 1000, "tx_bytes": i * 10,
                                "rx_bytes_per_s": 1000 + n, "tx_bytes_per_s": 10},
                    "block_io": {"read_bytes": 0, "write_bytes": 0}})
+        if a.rates:
+            cs[-1]["block_io"].update({"read_bytes_per_s": 4096 * n, "write_bytes_per_s": 512 * i})
     frame = {"type": "realtime_update", "timestamp": iso(t), "interval_ms": int(a.step * 1000),
              "data": {"metrics": {"performance": {"error_rate": (i % 10) / 100,
                                                   "average_response_time": 0.04},
