@@ -40,13 +40,13 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && brea
 page_series='kato.requests_per_second,kato.error_rate,kato.response_time_s,host.cpu_percent,host.memory_percent,host.disk_percent,sessions.active,container.*.cpu_percent,container.*.memory_bytes,container.*.rx_bytes_per_s'
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ask() { # ask NAME QUERY: median of 21 requests, in ms; size of the answer;
-	# and the CPU time of kato-history-query alone (median of 21, perf-free:
-	# /usr/bin/time's user + system)
+	# and the CPU time of kato-history-query alone (median of 21, perf
+	# stat's task-clock, ms)
 	local i
 	for i in $(seq 21); do
-		/usr/bin/time -f '%U %S' -a -o "$out/$1.cpu" "$bin/kato-history-query" --dir "$store" "$2" >/dev/null
-	done
-	awk '{printf "%.0f\n", ($1 + $2) * 1000}' "$out/$1.cpu" | median >"$out/$1.cpums"
+		perf stat -x, -e task-clock "$bin/kato-history-query" --dir "$store" "$2" 2>&1 >/dev/null |
+			awk -F, '/task-clock/ {printf "%.1f\n", $1}'
+	done | median >"$out/$1.cpums"
 	for i in $(seq 21); do
 		curl -s -o "$out/$1.json" -w '%{time_total}\n' "http://127.0.0.1:$port$2"
 	done | awk '{printf "%.1f\n", $1 * 1000}' | median >"$out/$1.ms"
