@@ -192,6 +192,14 @@ export function historyAppend(frame) {
 	append(frame, t);
 }
 
+/* What chart id draws now ({lines: [labels], data: columns}), or null:
+ * for tests and the browser console. */
+export function historyColumns(id) {
+	const c = st && st.charts.find((x) => x.chart.id === id);
+	if (!c || !c.cols || !c.plot) return null;
+	return { lines: c.cols.lines.map((l) => l.label), data: c.cols.data.map((col) => col.slice()) };
+}
+
 function selectRange(r) {
 	st.range = r;
 	for (const b of st.buttons) b.setAttribute('aria-pressed', String(b.dataset.range === r.id));
