@@ -178,9 +178,15 @@ static int copy_num(cJSON *to, const cJSON *from, const char *key, const char *a
 	return cJSON_AddNumberToObject(to, as ? as : key, v) ? 0 : -1;
 }
 
-/* Append obj printed to out; drop the message if it is too long. */
-static int emit(cJSON *obj, cJSON *out)
+/* Append obj printed to out (its message dropped if it is too long) and
+ * free obj.  built: obj was made whole.  Returns 1, or -1 when memory ran
+ * out (now or while obj was built). */
+static int emit(cJSON *obj, int built, cJSON *out)
 {
+	if (!built) {
+		cJSON_Delete(obj);
+		return -1;
+	}
 	char *txt = cJSON_PrintUnformatted(obj);
 	if (txt && strlen(txt) > HIST_MARK_MAX) {
 		free(txt);
@@ -198,6 +204,7 @@ static int emit(cJSON *obj, cJSON *out)
 		r = 0; /* cannot happen with the cuts above; never a cut JSON */
 	}
 	free(txt);
+	cJSON_Delete(obj);
 	return r;
 }
 
@@ -238,20 +245,17 @@ int marks_from_message(marks_state *ms, const cJSON *msg, cJSON *out)
 			if (id && !changed(ms, id, state))
 				continue;
 			cJSON *o = cJSON_CreateObject();
-			if (!o || !cJSON_AddStringToObject(o, "kind", "alert") ||
-			    copy_str(o, al, "id", 63) < 0 ||
-			    !cJSON_AddStringToObject(o, "state", state) ||
-			    copy_str(o, al, "level", 16) < 0 || copy_str(o, al, "type", 40) < 0 ||
-			    copy_num(o, al, "value", NULL) < 0 ||
-			    copy_num(o, al, "threshold", NULL) < 0 ||
-			    copy_str(o, al, "container", 64) < 0 ||
-			    copy_str(o, al, "source", 40) < 0 ||
-			    copy_str(o, al, "message", 160) < 0) {
-				cJSON_Delete(o);
-				return -1;
-			}
-			int r = emit(o, out);
-			cJSON_Delete(o);
+			int built = o && cJSON_AddStringToObject(o, "kind", "alert") &&
+			            copy_str(o, al, "id", 63) == 0 &&
+			            cJSON_AddStringToObject(o, "state", state) &&
+			            copy_str(o, al, "level", 16) == 0 &&
+			            copy_str(o, al, "type", 40) == 0 &&
+			            copy_num(o, al, "value", NULL) == 0 &&
+			            copy_num(o, al, "threshold", NULL) == 0 &&
+			            copy_str(o, al, "container", 64) == 0 &&
+			            copy_str(o, al, "source", 40) == 0 &&
+			            copy_str(o, al, "message", 160) == 0;
+			int r = emit(o, built, out);
 			if (r < 0)
 				return -1;
 			added += r;
@@ -259,17 +263,13 @@ int marks_from_message(marks_state *ms, const cJSON *msg, cJSON *out)
 	} else if (type && !strcmp(type, "session_event")) {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(msg, "data");
 		cJSON *o = cJSON_CreateObject();
-		if (!o || !cJSON_AddStringToObject(o, "kind", "session") ||
-		    copy_str(o, msg, "event_type", 40) < 0 ||
-		    copy_num(o, d, "current_count", NULL) < 0 ||
-		    copy_num(o, d, "previous_count", NULL) < 0 ||
-		    copy_num(o, d, "delta", NULL) < 0 ||
-		    copy_str(o, d, "session_id", 80) < 0) {
-			cJSON_Delete(o);
-			return -1;
-		}
-		int r = emit(o, out);
-		cJSON_Delete(o);
+		int built = o && cJSON_AddStringToObject(o, "kind", "session") &&
+		            copy_str(o, msg, "event_type", 40) == 0 &&
+		            copy_num(o, d, "current_count", NULL) == 0 &&
+		            copy_num(o, d, "previous_count", NULL) == 0 &&
+		            copy_num(o, d, "delta", NULL) == 0 &&
+		            copy_str(o, d, "session_id", 80) == 0;
+		int r = emit(o, built, out);
 		if (r < 0)
 			return -1;
 		added += r;
