@@ -147,7 +147,7 @@ async function load() {
 		for (const [ft, f] of st.pending) append(f, ft);
 		st.pending = [];
 		st.loaded = true;
-		st.loadedAt = t;
+		st.loadedAt = Math.max(st.loadedAt, t);
 		renderMarks();
 		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
 			(answer.tier === 'coarse' ? ' (per-minute averages)' : '') + '.';
@@ -185,8 +185,12 @@ export function historyAppend(frame) {
 	if (!Number.isFinite(t)) return;
 	if (!st.loaded) { st.pending.push([t, frame]); return; }
 	if (st.range.secs > 3600) {
-		/* long ranges are per-minute points from the store: refresh those */
-		if (t - st.loadedAt > 60) load();
+		/* long ranges are per-minute points from the store: refresh those
+		 * once a minute (one request at a time) */
+		if (t - st.loadedAt > 60) {
+			st.loadedAt = t;
+			load();
+		}
 		return;
 	}
 	append(frame, t);
