@@ -33,8 +33,6 @@ function addCss(href) {
 	document.head.appendChild(el('link', { rel: 'stylesheet', href }));
 }
 
-function nowSecs() { return Date.now() / 1000; }
-
 /* Draw the marks of the range as vertical lines. */
 function marksPlugin() {
 	return {
@@ -129,7 +127,7 @@ function renderMarks() {
 }
 
 async function load() {
-	const range = st.range, t = nowSecs();
+	const range = st.range;
 	const gen = ++st.gen;
 	st.status.textContent = 'Loading history…';
 	try {
@@ -147,7 +145,8 @@ async function load() {
 		for (const [ft, f] of st.pending) append(f, ft);
 		st.pending = [];
 		st.loaded = true;
-		st.loadedAt = Math.max(st.loadedAt, t);
+		/* the server's clock, as the frames' timestamps are */
+		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
 		renderMarks();
 		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
 			(answer.tier === 'coarse' ? ' (per-minute averages)' : '') + '.';
