@@ -720,7 +720,9 @@ enum hist_put_status hist_put(hist *h, int64_t t_ms, const hist_point *pts,
 	for (uint32_t i = 0; i < h->cfg.max_series; i++)
 		h->vals[i] = NAN;
 	for (size_t i = 0; i < n; i++) {
-		if (isnan(pts[i].value) || !pts[i].name[0] ||
+		/* float32 holds up to 3.4e38: a larger value would become inf,
+		 * a wrong number; it is stored as missing instead. */
+		if (!isfinite((float)pts[i].value) || !pts[i].name[0] ||
 		    strlen(pts[i].name) > HIST_NAME_MAX)
 			continue;
 		int id = column_for(h, pts[i].name, t_ms, err);

@@ -81,7 +81,8 @@ const hist_cfg *hist_config(const hist *h);
 /* One value for hist_put. */
 typedef struct hist_point {
 	const char *name; /* series name, 1..HIST_NAME_MAX bytes */
-	double value;     /* NaN: not measured this step */
+	double value;     /* NaN: not measured this step (so is a value
+	                   * float32 cannot hold) */
 } hist_point;
 
 /* Result of hist_put. */

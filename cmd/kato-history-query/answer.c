@@ -383,7 +383,7 @@ static int history(hist *h, const params *p, int64_t now_ms, sbuf *out,
 		for (size_t k = 0; k < q.npoints; k++) {
 			if (k)
 				put(out, ",", 1);
-			if (isnan(v[k])) {
+			if (!isfinite(v[k])) {
 				put(out, "null", 4);
 			} else if (prev_len && v[k] == v[k - 1] && room(out, prev_len) == 0) {
 				memmove(out->s + out->len, out->s + prev_at, prev_len);
@@ -395,7 +395,7 @@ static int history(hist *h, const params *p, int64_t now_ms, sbuf *out,
 				prev_len = out->len - prev_at;
 				continue;
 			}
-			if (isnan(v[k]))
+			if (!isfinite(v[k]))
 				prev_len = 0;
 		}
 		put(out, "]", 1);
