@@ -713,9 +713,12 @@ enum hist_put_status hist_put(hist *h, int64_t t_ms, const hist_point *pts,
 	}
 	const hist_cfg *c = &h->cfg;
 	int64_t slot = (t_ms + c->fine_step_ms / 2) / c->fine_step_ms;
+	enum hist_put_status ok = HIST_STORED;
 	if (slot == h->last_slot)
 		return HIST_SAME;
-	if (slot < h->last_slot)
+	if (slot < h->last_slot - (int64_t)h->fine_slots)
+		ok = HIST_BACK; /* one bad clock must not blind the store for long */
+	else if (slot < h->last_slot)
 		return HIST_OLD;
 	for (uint32_t i = 0; i < h->cfg.max_series; i++)
 		h->vals[i] = NAN;
@@ -786,7 +789,7 @@ enum hist_put_status hist_put(hist *h, int64_t t_ms, const hist_point *pts,
 		if (h->cols[i].used && h->cols[i].last_ms - h->cols[i].disk_last_ms >= 3600000 &&
 		    write_series(h, i, 0, err) < 0)
 			return HIST_FAIL;
-	return HIST_STORED;
+	return ok;
 }
 
 int hist_mark(hist *h, int64_t t_ms, const char *json, size_t len,

@@ -91,6 +91,9 @@ enum hist_put_status {
 	HIST_OLD = 1,    /* before the last step stored: skipped */
 	HIST_SAME = 2,   /* in the last step stored (frames come faster than
 	                  * the fine step): skipped, the first one is kept */
+	HIST_BACK = 3,   /* stored, more than the fine span before the last
+	                  * step: the clock went back (or a frame came from the
+	                  * future); storing goes on from this step */
 	HIST_FAIL = -1,  /* an I/O error (err says which) */
 };
 

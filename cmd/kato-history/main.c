@@ -143,6 +143,10 @@ static void store(state *st, const char *line, size_t len, unsigned long lineno)
 			    hist_put(st->h, ms, st->pts.p, st->pts.n, &st->dropped, err);
 			if (r == HIST_FAIL)
 				store_failed(st, err);
+			else if (r == HIST_BACK)
+				log_warn("line %lu: frame at %s is more than the fine span before the "
+				         "last one stored: the clock went back; storing from here",
+				         lineno, ts);
 			else if (r == HIST_OLD && !st->old++)
 				log_warn("line %lu: frame at %s is older than the last one stored: "
 				         "skipped (said once)", lineno, ts);

@@ -107,6 +107,15 @@ int main(void)
 	      "the minute's min, avg, max (0, 26, 50)");
 	free(q.values);
 
+	/* a frame from the future, then the right time again: after more than
+	 * the fine span back, storing goes on */
+	hist_point fut = {"a", 7};
+	CHECK(hist_put(h, t0 + 86400000, &fut, 1, NULL, err) == HIST_STORED, "a frame a day ahead is stored");
+	CHECK(hist_put(h, t0 + 6 * 3000, &fut, 1, NULL, err) == HIST_BACK, "the next right frame is stored, said as the clock going back");
+	read_fine(h, "a", t0 + 6 * 3000, 1, v);
+	CHECK(v[0] == 7, "and reads back");
+	CHECK(hist_put(h, t0 + 5 * 3000, &fut, 1, NULL, err) == HIST_OLD, "within the span, older is still older");
+
 	/* marks */
 	CHECK(hist_mark(h, t0 + 500, "{\"kind\":\"alert\"}", 16, err) == 0, "a mark is kept");
 	hist_mark_rec *m;
