@@ -36,12 +36,16 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS   := $(notdir $(UNIT_SRC:.c=))
 
 BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
+# uPlot for the page's history charts: scripts/install-deps puts it in
+# vendor/node_modules (npm); copied into web/vendor/, never committed.
+UPLOT_DIST := $(wildcard vendor/node_modules/uplot/dist/uPlot.esm.js vendor/node_modules/uplot/dist/uPlot.min.css)
+WEB_VENDOR := $(patsubst vendor/node_modules/uplot/dist/%,web/vendor/%,$(UPLOT_DIST))
 ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
 
 .PHONY: all asan test test-plain test-asan bench demo install uninstall clean deps check-syntax
 .DELETE_ON_ERROR:
 
-all: $(BIN)
+all: $(BIN) $(WEB_VENDOR)
 
 asan: $(ASAN_BIN)
 
@@ -62,6 +66,10 @@ bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
 build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+web/vendor/%: vendor/node_modules/uplot/dist/%
+	@mkdir -p $(@D)
+	cp $< $@
 
 # --- sanitizer build ------------------------------------------------------
 build/asan/obj/%.o: common/%.c $(COMMON_HDR) Makefile
@@ -130,4 +138,4 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 
 clean:
-	rm -rf bin build
+	rm -rf bin build web/vendor

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "cfg.h"
+#include "cgi.h"
 #include "clock.h"
 #include "exitcode.h"
 #include "hubsnap.h"
@@ -71,20 +72,6 @@ typedef struct reply {
 	cJSON *body;
 	char data_ts[CLOCK_ISO_LEN]; /* the frame's timestamp, or "" */
 } reply;
-
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	}
-	return "Error";
-}
 
 static void *need(void *p)
 {
@@ -351,7 +338,7 @@ static int respond(const reply *r, int head_only, const char *allow,
 	if (r->body)
 		text = need(cJSON_PrintUnformatted(r->body));
 	size_t len = text ? strlen(text) + 1 : 0;
-	printf("Status: %d %s\r\n", r->status, reason(r->status));
+	printf("Status: %d %s\r\n", r->status, cgi_reason(r->status));
 	if (text)
 		printf("Content-Type: application/json\r\n"
 		       "Content-Length: %zu\r\n", len);
@@ -436,7 +423,7 @@ int main(int argc, char **argv)
 	int head = 0, st;
 	const char *query = arg ? (strchr(arg, '?') ? strchr(arg, '?') + 1 : NULL)
 	                        : getenv("QUERY_STRING");
-	if (request_path(path, sizeof path, arg) < 0)
+	if (cgi_path(path, sizeof path, arg) < 0)
 		fail(&r, 404, "no such path");
 	else if ((st = request_route(path, &rq, why)) != 0)
 		fail(&r, st, "%s", why);
@@ -477,7 +464,7 @@ int main(int argc, char **argv)
 		if (fflush(stdout) != 0)
 			rc = KL_EXIT_TEMP;
 		else if (r.status != 200) {
-			log_warn("%s: %d %s", path, r.status, reason(r.status));
+			log_warn("%s: %d %s", path, r.status, cgi_reason(r.status));
 			rc = KL_EXIT_NO;
 		}
 	} else if (respond(&r, head, allow, cors[0] ? cors : NULL) < 0) {

@@ -41,30 +41,6 @@ static int bad_name(char err[REQ_ERR_LEN])
 	return 400;
 }
 
-int request_path(char *buf, size_t len, const char *arg)
-{
-	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
-	int n;
-	if (arg)
-		n = snprintf(buf, len, "%.*s", (int)strcspn(arg, "?"), arg);
-	else if (!sn || !*sn || !strcmp(sn, "/"))
-		n = snprintf(buf, len, "%s", pi ? pi : "");
-	else
-		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	/* "//api/v1//health" is the same file to the server: the same path */
-	char *w = buf;
-	for (const char *r = buf; *r; r++)
-		if (*r != '/' || w == buf || w[-1] != '/')
-			*w++ = *r;
-	*w = '\0';
-	n = (int)(w - buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = '\0';
-	return 0;
-}
-
 int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
 {
 	rq->route = R_NONE;

@@ -27,12 +27,6 @@ typedef struct request {
 	char name[REQ_NAME_MAX + 1]; /* the container, for R_CONTAINER */
 } request;
 
-/* The request path, without repeated or trailing '/': arg up to its '?'
- * when given (shell use), else SCRIPT_NAME + PATH_INFO from the CGI
- * environment (websocketd gives SCRIPT_NAME "/" and the whole path in
- * PATH_INFO).  Returns 0, or -1 if it does not fit in len. */
-int request_path(char *buf, size_t len, const char *arg);
-
 /* Match path against the routes and fill rq.  Returns 0, or an HTTP
  * status (404 unknown path, 400 bad container name) with err filled. */
 int request_route(const char *path, request *rq, char err[REQ_ERR_LEN]);
