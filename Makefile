@@ -37,9 +37,12 @@ UNITS   := $(notdir $(UNIT_SRC:.c=))
 
 BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
 # uPlot for the page's history charts: scripts/install-deps puts it in
-# vendor/node_modules (npm); copied into web/vendor/, never committed.
-UPLOT_DIST := $(wildcard vendor/node_modules/uplot/dist/uPlot.esm.js vendor/node_modules/uplot/dist/uPlot.min.css)
-WEB_VENDOR := $(patsubst vendor/node_modules/uplot/dist/%,web/vendor/%,$(UPLOT_DIST))
+# scripts/npm/node_modules (npm); copied into web/vendor/, never committed.
+UPLOT_DIST := $(wildcard scripts/npm/node_modules/uplot/dist/uPlot.esm.js scripts/npm/node_modules/uplot/dist/uPlot.min.css)
+WEB_VENDOR := $(patsubst scripts/npm/node_modules/uplot/dist/%,web/vendor/%,$(UPLOT_DIST))
+ifeq ($(UPLOT_DIST),)
+$(warning uPlot is not installed (run scripts/install-deps): the page will have no history charts)
+endif
 ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
 
 .PHONY: all asan test test-plain test-asan bench demo install uninstall clean deps check-syntax
@@ -67,7 +70,7 @@ build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
 
-web/vendor/%: vendor/node_modules/uplot/dist/%
+web/vendor/%: scripts/npm/node_modules/uplot/dist/%
 	@mkdir -p $(@D)
 	cp $< $@
 

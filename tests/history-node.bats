@@ -12,8 +12,8 @@ load lib/common
 	refute_output --regexp '# pass 0$'
 }
 
-@test "uPlot is in place for the page (make copies it from vendor/)" {
-	[ -f "$TOP/vendor/package.json" ]
+@test "uPlot is in place for the page (make copies it from scripts/npm/)" {
+	[ -f "$TOP/scripts/npm/package.json" ]
 	[ -f "$TOP/web/vendor/uPlot.esm.js" ] || fail "web/vendor/uPlot.esm.js missing: run scripts/install-deps, then make"
-	grep -q '"uplot"' "$TOP/vendor/package.json"
+	grep -q '"uplot"' "$TOP/scripts/npm/package.json"
 }

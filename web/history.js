@@ -59,8 +59,10 @@ function marksPlugin() {
 	};
 }
 
+// The width comes from the ResizeObserver's entries (st.width), never from
+// reading layout: drawing a frame must not force a reflow.
 function chartWidth() {
-	const w = st.root.clientWidth || 800;
+	const w = st.width || 800;
 	return Math.max(280, Math.min(w - 24, 1200));
 }
 
@@ -253,7 +255,9 @@ export function initHistory(root, { fetchJSON }) {
 		load();
 		if (typeof ResizeObserver === 'function') {
 			let w = chartWidth();
-			new ResizeObserver(() => {
+			new ResizeObserver((entries) => {
+				const box = entries[entries.length - 1].contentRect;
+				if (box && box.width > 0) st.width = box.width;
 				const nw = chartWidth();
 				if (nw === w) return;
 				w = nw;
