@@ -24,8 +24,8 @@ teardown() {
 	assert_no_sanitizer_reports "$BATS_TEST_TMPDIR"/*.err
 }
 
-# requests websocketd has logged so far (its log is on kato-live's stdout)
-ws_requests() { grep -c '| ACCESS |' "$BATS_TEST_TMPDIR/launch.out" || true; }
+# requests websocketd has logged so far (its log is on kato-live's stderr)
+ws_requests() { grep -c '| ACCESS |' "$BATS_TEST_TMPDIR/launch.err" || true; }
 
 # more_requests N: websocketd has logged more than N requests
 more_requests() { [ "$(ws_requests)" -gt "$1" ]; }
@@ -58,13 +58,13 @@ upgrade() {
 	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 5 "wss://127.0.0.1:$GUARD_PORT/ws" expect connected
 	assert_failure
 	assert_output --partial '401'
-	[ "$(ws_requests)" = "$before" ] || { grep '| ACCESS |' "$BATS_TEST_TMPDIR/launch.out" >&2; false; }
+	[ "$(ws_requests)" = "$before" ] || { grep '| ACCESS |' "$BATS_TEST_TMPDIR/launch.err" >&2; false; }
 	[ "$(web_children)" = 0 ]
 	# nginx did see them
 	[ "$(grep -c '" 401 ' "$GUARD_DIR/access.log")" -ge 6 ]
 	# and websocketd's log would have shown one that got through
 	[ "$(status -u "$GUARD_USER:$GUARD_PW" "$GUARD_URL/")" = 200 ]
-	wait_until 10 more_requests "$before" || { cat "$BATS_TEST_TMPDIR/launch.out" >&2; false; }
+	wait_until 10 more_requests "$before" || { cat "$BATS_TEST_TMPDIR/launch.err" >&2; false; }
 }
 
 @test "guard: with the password the page, the HTTP fallback and the WebSocket stream work over TLS" {

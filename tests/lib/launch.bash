@@ -5,9 +5,8 @@
 #       starts scripts/kato-live with the tools from $KL_BIN on a free
 #       loopback port, its hub socket in the test's folder, and waits for
 #       the URL it prints.  Exports LAUNCH_PORT, LAUNCH_URL, LAUNCH_PID;
-#       its stdout (the URL, and websocketd's log, which websocketd writes
-#       on stdout) goes to $BATS_TEST_TMPDIR/launch.out, its stderr to
-#       launch.err.  The settings come
+#       its stdout (the URL) goes to $BATS_TEST_TMPDIR/launch.out, its
+#       stderr (with websocketd's log) to launch.err.  The settings come
 #       from the caller's environment (no env file).
 #   handshake PORT [ORIGIN]
 #       sends a WebSocket handshake (with that Origin header, or none) to
