@@ -15,7 +15,25 @@ void hubsnap_free(hubsnap *s)
 {
 	cJSON_Delete(s->frame);
 	cJSON_Delete(s->legacy);
-	s->frame = s->legacy = NULL;
+	cJSON_Delete(s->sessions);
+	s->frame = s->legacy = s->sessions = NULL;
+}
+
+/* A retained session_update: its session goes on the list.  The hub
+ * keeps one per session id and drops a session's on "removed", so the
+ * list needs no search here (10,000 sessions stay linear). */
+static void keep_session(hubsnap *s, cJSON *j)
+{
+	const char *op = js_str(j, "op");
+	cJSON *sess = cJSON_DetachItemFromObjectCaseSensitive(j, "session");
+	if (!op || !strcmp(op, "removed") || !cJSON_IsObject(sess) ||
+	    !js_str(sess, "session_id") ||
+	    (!s->sessions && !(s->sessions = cJSON_CreateArray()))) {
+		cJSON_Delete(sess);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(sess, "op");
+	cJSON_AddItemToArray(s->sessions, sess);
 }
 
 /* Keep one line if it is a message we answer from. */
@@ -25,6 +43,11 @@ static void keep(hubsnap *s, const char *line, size_t len)
 	cJSON *j = js_parse(line, len, why, sizeof why);
 	const char *type = j ? js_str(j, "type") : NULL;
 	cJSON **slot = NULL;
+	if (type && !strcmp(type, "session_update") && cJSON_IsObject(j)) {
+		keep_session(s, j);
+		cJSON_Delete(j);
+		return;
+	}
 	if (type && !strcmp(type, "realtime_update"))
 		slot = &s->frame;
 	else if (type && !strcmp(type, "metrics_update"))
@@ -40,7 +63,7 @@ static void keep(hubsnap *s, const char *line, size_t len)
 int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN])
 {
-	s->frame = s->legacy = NULL;
+	s->frame = s->legacy = s->sessions = NULL;
 	char cerr[HUBSOCK_ERR_LEN];
 	int fd = hubsock_connect(path, "snap", cerr);
 	if (fd < 0) {

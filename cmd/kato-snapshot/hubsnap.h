@@ -19,6 +19,9 @@
 typedef struct hubsnap {
 	cJSON *frame;  /* latest {"type":"realtime_update",...} */
 	cJSON *legacy; /* latest {"type":"metrics_update",...} (--legacy merge) */
+	cJSON *sessions; /* array: the "session" of every retained
+	                  * session_update (one per session id, the newest),
+	                  * or NULL when there is none */
 } hubsnap;
 
 /* Outcome of hubsnap_fetch. */
