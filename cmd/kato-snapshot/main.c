@@ -287,6 +287,22 @@ static void answer_legacy(const cJSON *legacy, enum route route, reply *r)
 	snprintf(r->data_ts, sizeof r->data_ts, "%s", ts ? ts : "");
 }
 
+/* A snap from the hub into *s; or -1 with r set to a 503 saying why. */
+static int fetch(const char *sock, int timeout_ms, size_t max, hubsnap *s,
+                 reply *r)
+{
+	char err[HUBSNAP_ERR_LEN];
+	int rc = hubsnap_fetch(sock, timeout_ms, max, s, err);
+	if (rc == HUBSNAP_OK)
+		return 0;
+	if (rc == HUBSNAP_DOWN)
+		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	else
+		fail(r, 503, "no data: %s", err);
+	hubsnap_free(s);
+	return -1;
+}
+
 /* Fill f for frame; returns the frame's timestamp text, or NULL. */
 static const char *frame_of(const cJSON *frame, frame_info *f)
 {
@@ -322,17 +338,8 @@ static void lookup_sessions(const char *sock, int timeout_ms,
 {
 	static const char *const src[] = {"kato-sessions"};
 	hubsnap s;
-	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, MAX_SNAP_SESSIONS, &s, err);
-	if (rc == HUBSNAP_DOWN) {
-		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	if (fetch(sock, timeout_ms, MAX_SNAP_SESSIONS, &s, r) < 0)
 		return;
-	}
-	if (rc != HUBSNAP_OK) {
-		fail(r, 503, "no data: %s", err);
-		hubsnap_free(&s);
-		return;
-	}
 	frame_info f;
 	const char *t = s.frame ? frame_of(s.frame, &f) : NULL;
 	const cJSON *ks = s.frame ? js_path(s.frame, "sources.kato-sessions") : NULL;
@@ -378,17 +385,8 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
                    const char *name, reply *r)
 {
 	hubsnap s;
-	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, MAX_SNAP, &s, err);
-	if (rc == HUBSNAP_DOWN) {
-		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	if (fetch(sock, timeout_ms, MAX_SNAP, &s, r) < 0)
 		return;
-	}
-	if (rc != HUBSNAP_OK) {
-		fail(r, 503, "no data: %s", err);
-		hubsnap_free(&s);
-		return;
-	}
 	if (!s.frame && s.legacy) {
 		answer_legacy(s.legacy, route, r);
 	} else if (!s.frame) {
