@@ -6,6 +6,7 @@ bats_require_minimum_version 1.5.0
 load lib/common
 load lib/katosim
 load lib/redis
+load lib/hub
 
 NOTIF='K$gx'
 
@@ -287,6 +288,35 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	wait_exit "$KS_PID" 5
 	[ "$EXIT_STATUS" -eq 0 ]
 	"$KL_BIN/kato-sessions" --redis "$REDIS_URL" --interval 0.05 2>"$ERR" | head -1 >/dev/null
-	run grep -v 'keyspace notifications are off' "$ERR"
+	run grep -v -e 'keyspace notifications are off' -e 'no session keys' "$ERR"
 	assert_output ""
+}
+
+@test "kato-sessions: an empty database or another program's Redis is said so, once" {
+	start_redis
+	rcli SET some:other:key 1 >/dev/null
+	watch --redis "$REDIS_URL" --interval 0.2
+	wait_until 10 has_lines "$OUT" '.ok==true' 3
+	grep -q "no session keys (kato:session:session-\*) in database 0 of $REDIS_URL, which holds other keys" "$ERR"
+	[ "$(grep -c 'no session keys' "$ERR")" -eq 1 ]
+	jq -e -s '[.[] | select(.ok==true)] | all(.data.active_count==0)' "$OUT"
+}
+
+@test "kato-sessions through kato-merge and kato-hub: subscribers get session_update and session_event" {
+	start_redis --notify-keyspace-events "$NOTIF"
+	start_kato_sim --redis "$REDIS_URL" --sessions 1
+	start_hub
+	spawn "$KL_BIN/kato-merge" --interval 0.5 \
+		--run "exec '$KL_BIN/kato-sessions' --redis '$REDIS_URL' --interval 0.5" \
+		>"$HUB_FIFO" 2>"$ERR"
+	SUB=$BATS_TEST_TMPDIR/sub
+	wait_until 10 test -S "$HUB_SOCKET"
+	spawn python3 "$TOP/tests/lib/hubclient.py" "$HUB_SOCKET" sub --timeout 60 >"$SUB"
+	wait_until 20 has_lines "$SUB" '.type=="realtime_update" and .data.sessions.active_count_source=="kato-sessions"' 1
+	sid=$(ops sessions create 1 | jq -r '.[0].session_id')
+	wait_until 10 has_lines "$SUB" ".type==\"session_update\" and .op==\"added\" and .session.session_id==\"$sid\"" 1
+	wait_until 10 has_lines "$SUB" ".type==\"session_event\" and .event_type==\"session_created\" and .data.session_id==\"$sid\" and .data.current_count==2" 1
+	sim_ctl sessions delete 2 >/dev/null
+	wait_until 10 has_lines "$SUB" '.type=="session_event" and .event_type=="session_destroyed" and .data.current_count==0' 1
+	wait_until 10 has_lines "$SUB" '.type=="realtime_update" and .data.sessions.active_count==0' 1
 }

@@ -586,6 +586,20 @@ static int subscribe(watch *w, char err[WATCH_ERR_LEN])
 	return 0;
 }
 
+/* The first list is empty: say whether this looks like KATO's Redis at
+ * all (DBSIZE; a user not allowed it is told nothing more). */
+static void say_empty(watch *w)
+{
+	redisReply *r = redisCommand(CMD(w), "DBSIZE");
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		log_warn("no session keys (%s) in database %d of %s, %s: is "
+		         "REDIS_URL KATO's Redis and database?",
+		         SESS_KEY_MATCH, w->url->db, w->url->display,
+		         r->integer ? "which holds other keys" : "which is empty");
+	if (r)
+		freeReplyObject(r);
+}
+
 int watch_connect(watch *w, int subscribe_too, char err[WATCH_ERR_LEN])
 {
 	watch_drop(w);
@@ -600,6 +614,8 @@ int watch_connect(watch *w, int subscribe_too, char err[WATCH_ERR_LEN])
 		watch_drop(w);
 		return -1;
 	}
+	if (r == 0 && !w->listed && w->tab.n == 0 && !w->quiet)
+		say_empty(w);
 	if (r == 0) {
 		w->connected = 1;
 		w->listed = 1;
