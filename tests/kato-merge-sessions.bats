@@ -108,3 +108,15 @@ kato_rec() { printf '{"source":"session-summary","ts":"%s","ok":true,"data":{"ac
 	frames $(( $(count_type realtime_update) + 2 ))
 	[ "$(grep '"type":"realtime_update"' "$OUT" | tail -1 | jq '.data.sessions | has("count_mismatch")')" = false ]
 }
+
+@test "kato-merge: with kato-sessions there, session-summary's late count events are not forwarded" {
+	open_feed
+	feed '{"source":"session-summary","ts":"2026-12-02T03:00:00.000Z","event":{"type":"session_event","event_type":"session_created","timestamp":"2026-12-02T03:00:00.000Z","data":{"current_count":1,"previous_count":0,"delta":1}}}'
+	wait_until 10 has_lines "$OUT" '.type=="session_event"' 1
+	feed "$(tick_rec 1)"
+	feed '{"source":"session-summary","ts":"2026-12-02T03:00:09.000Z","event":{"type":"session_event","event_type":"session_created","timestamp":"2026-12-02T03:00:09.000Z","data":{"current_count":2,"previous_count":1,"delta":1}}}'
+	feed '{"source":"kato-sessions","ts":"2026-12-02T03:00:01.000Z","event":{"event_type":"session_created","session_id":"session-b","node_id":"n1","current_count":2,"previous_count":1,"delta":1}}'
+	wait_until 10 has_lines "$OUT" '.type=="session_event" and .data.session_id=="session-b"' 1
+	frames 2
+	[ "$(lines_matching "$OUT" '.type=="session_event"')" -eq 2 ]
+}

@@ -239,6 +239,13 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		int session = !strcmp(type, "session_event");
 		if (session && !strcmp(name, "session-summary"))
 			apply_session_event(m, ev, ts);
+		/* With kato-sessions there, its events (each session, at once)
+		 * stand for session-summary's (a count change, 5-11 s late). */
+		const source *rs = find(m, RSESS_SOURCE);
+		if (session && !strcmp(name, "session-summary") && rs && rs->have) {
+			cJSON_Delete(j);
+			return MERGE_DROPPED;
+		}
 		if (session && !m->session_events) {
 			cJSON_Delete(j);
 			return MERGE_DROPPED;
