@@ -261,6 +261,14 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	[[ $output != *s3cret* && $ONCE_ERR != *s3cret* ]]
 }
 
+@test "kato-sessions: a server that is not Redis at all is ok:false, not a crash" {
+	start_kato_sim
+	once --redis "redis://127.0.0.1:$KATO_SIM_PORT" --timeout 2
+	assert_failure 1
+	echo "$output" | jq -e --arg u "redis://127.0.0.1:$KATO_SIM_PORT" \
+		'.ok==false and (.error|startswith($u + ": "))'
+}
+
 @test "kato-sessions works as the read-only ACL user its man page gives" {
 	start_redis --notify-keyspace-events "$NOTIF"
 	start_kato_sim --redis "$REDIS_URL" --sessions 2

@@ -255,6 +255,15 @@ static int apply_gone(watch *w, const char *id, const char *reason)
 
 /* --- reading keys ----------------------------------------------------------- */
 
+/* A PTTL reply as milliseconds: -2 gone, -1 no expiry, else at most 100
+ * years (a server's wilder figure would overflow the times built on it). */
+static int64_t pttl_ms(const redisReply *t)
+{
+	if (t->integer < -2)
+		return -1;
+	return t->integer > 3153600000000LL ? 3153600000000LL : t->integer;
+}
+
 /* Read n keys (ids[i] their session ids): GETRANGE (the first max_value
  * bytes, one more to see a cut) and PTTL each, pipelined, and apply
  * them.  Returns 0, -1 with err, -2 stdout closed. */
@@ -280,8 +289,9 @@ static int read_keys(watch *w, const char *const *ids, size_t n,
 			return ctx_fail(w, c, "GETRANGE", err);
 		}
 		int64_t now = clock_wall_ms();
+		int64_t pttl = t->type == REDIS_REPLY_INTEGER ? pttl_ms(t) : -1;
 		if (rc == 0) {
-			if (t->type == REDIS_REPLY_INTEGER && t->integer == -2) {
+			if (t->type == REDIS_REPLY_INTEGER && pttl == -2) {
 				rc = apply_gone(w, ids[i], NULL);
 			} else if (t->type != REDIS_REPLY_INTEGER) {
 				rc = failf(w, err, "PTTL: %.200s",
@@ -304,14 +314,14 @@ static int read_keys(watch *w, const char *const *ids, size_t n,
 					int cut = len > w->max_value;
 					if (cut)
 						len = w->max_value;
-					bad = sess_parse(ids[i], v->str, len, cut, t->integer, now,
-					                 &s, why) < 0;
+					bad = sess_parse(ids[i], v->str, len, cut, pttl, now, &s,
+					                 why) < 0;
 				}
 				if (rc == 0 && bad) {
 					memset(&s, 0, sizeof s);
 					s.id = strdup(ids[i]);
 					s.bad = 1;
-					s.expires_ms = t->integer >= 0 ? now + t->integer : -1;
+					s.expires_ms = pttl >= 0 ? now + pttl : -1;
 					s.ttl_ms = -1;
 					if (!s.id)
 						rc = failf(w, err, "out of memory");
@@ -394,13 +404,14 @@ static int scan_page(watch *w, redisReply *keys, uint64_t share,
 		}
 		if (t->type == REDIS_REPLY_INTEGER) {
 			sess *e = known[i];
-			int64_t exp = t->integer >= 0 ? clock_wall_ms() + t->integer : -1;
+			int64_t p = pttl_ms(t);
+			int64_t exp = p >= 0 ? clock_wall_ms() + p : -1;
 			int64_t d = exp - e->expires_ms;
-			if (t->integer == -2 || (exp < 0) != (e->expires_ms < 0) ||
-			    d > 100 || d < -100)
+			if (p == -2 || (exp < 0) != (e->expires_ms < 0) || d > 100 ||
+			    d < -100)
 				moved[nmoved++] = e->id; /* read again (or found gone) */
-			else if (t->integer >= 0)
-				e->ttl_ms = t->integer;
+			else if (p >= 0)
+				e->ttl_ms = p;
 		}
 		freeReplyObject(t);
 	}
