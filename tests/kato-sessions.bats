@@ -197,6 +197,18 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	[ "$(rcli CONFIG GET notify-keyspace-events | tail -1)" = "" ]
 }
 
+@test "kato-sessions: notifications turned off under it: noticed within 100 ticks, nothing lost" {
+	start_redis --notify-keyspace-events "$NOTIF"
+	start_kato_sim --redis "$REDIS_URL" --sessions 1
+	watch --redis "$REDIS_URL" --interval 0.05
+	jq -e -s '[.[] | select(.ok==true)][0].data.notifications==true' "$OUT"
+	rcli CONFIG SET notify-keyspace-events "" >/dev/null
+	sim_ctl sessions create 2 >/dev/null
+	wait_until 20 has_lines "$OUT" '.event.event_type=="session_created"' 2
+	grep -q 'keyspace notifications are off' "$ERR"
+	wait_until 10 has_lines "$OUT" '.ok==true and .data.notifications==false and .data.active_count==3' 1
+}
+
 @test "kato-sessions --enable-notifications turns them on, only when asked" {
 	start_redis
 	watch --redis "$REDIS_URL" --enable-notifications

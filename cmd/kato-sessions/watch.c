@@ -23,6 +23,7 @@
  * under 50 ms per tick: a touch then shows within n / PTTL_BUDGET ticks,
  * while new and gone keys show on every tick. */
 #define PTTL_BUDGET 2000
+#define RESYNC_TICKS 100 /* with notifications, a SCAN every this many ticks */
 
 #define CMD(w) ((redisContext *)(w)->cmd)
 #define SUB(w) ((redisContext *)(w)->sub)
@@ -639,11 +640,18 @@ int watch_tick(watch *w, char err[WATCH_ERR_LEN])
 	if (!w->connected)
 		return failf(w, err, "not connected");
 	int r;
-	if (w->notif == NOTIF_ON) {
+	if (w->notif == NOTIF_ON && ++w->ticks % RESYNC_TICKS != 0) {
 		redisReply *p = command(w, CMD(w), "PING", err, "PING");
 		r = p ? 0 : -1;
 		if (p)
 			freeReplyObject(p);
+	} else if (w->notif == NOTIF_ON) {
+		/* now and then, check that notifications are still on, and
+		 * the list against a SCAN: Redis does not resend what a
+		 * subscriber missed */
+		r = check_notif(w, err);
+		if (r == 0)
+			r = full_scan(w, 0, err);
 	} else {
 		r = full_scan(w, 0, err);
 	}

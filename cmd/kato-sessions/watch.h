@@ -46,6 +46,7 @@ typedef struct watch {
 	int said_limit;       /* the table limit has been logged */
 	double scan_ms;       /* how long the last full scan took, -1 none */
 	uint64_t gen;         /* private: full scans so far */
+	uint64_t ticks;       /* private: ticks so far */
 	void *cmd, *sub;      /* private: redisContext pointers */
 } watch;
 
@@ -66,7 +67,8 @@ int watch_connect(watch *w, int subscribe, char err[WATCH_ERR_LEN]);
 void watch_drop(watch *w);
 
 /* A tick: a SCAN diff when notifications are not known to be on, else a
- * PING.  Returns 0, -1 with err (connections dropped), -2 stdout closed. */
+ * PING (and every 100th tick a check that they are still on and a SCAN
+ * diff, for anything a subscriber missed).  Returns 0, -1 with err (connections dropped), -2 stdout closed. */
 int watch_tick(watch *w, char err[WATCH_ERR_LEN]);
 
 /* The subscription's descriptor to poll, or -1. */
