@@ -673,6 +673,27 @@ static const char *channel_key(const redisReply *ch, size_t *len)
 	return k;
 }
 
+/* KATO read session e: its TTL slid (EXPIRE).  Only the PTTL is read. */
+static int touched(watch *w, sess *e, char err[WATCH_ERR_LEN])
+{
+	redisReply *t = command(w, CMD(w), "PTTL", err, "PTTL " SESS_KEY_PREFIX "%s",
+	                        e->id);
+	if (!t)
+		return -1;
+	int64_t p = t->type == REDIS_REPLY_INTEGER ? pttl_ms(t) : -1;
+	freeReplyObject(t);
+	if (p == -2) /* gone since: its del or expired notification follows */
+		return 0;
+	sess n = *e;
+	n.ttl_ms = p;
+	n.expires_ms = p >= 0 ? clock_wall_ms() + p : -1;
+	if (!sess_differs(e, &n))
+		return 0;
+	e->ttl_ms = n.ttl_ms;
+	e->expires_ms = n.expires_ms;
+	return emit_session(w, e, "updated", NULL);
+}
+
 /* One notification: ["pmessage", pattern, channel, event]. */
 static int on_message(watch *w, redisReply *m, char err[WATCH_ERR_LEN])
 {
@@ -696,7 +717,10 @@ static int on_message(watch *w, redisReply *m, char err[WATCH_ERR_LEN])
 	    strcmp(ev, "rename_to") && strcmp(ev, "setrange") &&
 	    strcmp(ev, "append"))
 		return 0;
-	int known = sess_find(&w->tab, id) != NULL;
+	sess *e = sess_find(&w->tab, id);
+	if (e && !e->bad && !strcmp(ev, "expire"))
+		return touched(w, e, err); /* the value is as it was */
+	int known = e != NULL;
 	const char *ids[1] = {id};
 	int r = read_keys(w, ids, 1, err);
 	if (r || known || strcmp(ev, "set") || sess_find(&w->tab, id))
