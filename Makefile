@@ -14,6 +14,7 @@ MANDIR   = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/kato-live
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -96,7 +97,7 @@ bench: all
 	@tests/bench/run
 
 demo: all
-	scripts/kato-live --demo
+	scripts/kato-live --demo $(DEMO_ARGS)
 
 deps:
 	scripts/install-deps
@@ -109,11 +110,15 @@ install: all
 	sed 's|^\(\s*def_env=\)/etc/kato-live/|\1$(SYSCONFDIR)/kato-live/|' scripts/kato-live \
 	    >$(DESTDIR)$(BINDIR)/kato-live && chmod 755 $(DESTDIR)$(BINDIR)/kato-live
 	install -m 755 scripts/kato-sim $(DESTDIR)$(SHAREDIR)/kato-sim
+	install -d $(DESTDIR)$(SHAREDIR)/nginx
+	install -m 644 etc/nginx/kato-live.conf $(DESTDIR)$(SHAREDIR)/nginx/kato-live.conf
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	-install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env ]; then \
 	    install -m 644 etc/kato-live.env $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env; fi
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 etc/kato-live.sysusers $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 	for u in etc/*.service; do \
 	    sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/kato-live/|$(SYSCONFDIR)/kato-live/|g' \
 	        $$u >$(DESTDIR)$(UNITDIR)/$${u#etc/} || exit 1; done
@@ -124,6 +129,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
 	rm -rf $(DESTDIR)$(SHAREDIR)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard etc/*.service)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 
 clean:
 	rm -rf bin build

@@ -15,6 +15,8 @@
  *                                         retained session_update messages
  *                                         (also /api/v1/sessions where the
  *                                         server routes it)
+ *   /metrics                              the same, and kato-live's own
+ *                                          counters, for Prometheus
  * Status codes: 200; 400 bad name or query; 404 unknown path or
  * container; 405 other methods; 503 no data yet, a section in error, or
  * no hub.  Nothing from the request is passed to a shell or a program:
@@ -42,23 +44,21 @@
 #include "hubsock.h"
 #include "js.h"
 #include "log.h"
+#include "promcgi.h"
 #include "request.h"
 
 #define MAX_SNAP (8 * 1024 * 1024)
-/* The hub's retained messages with every session: 100,000 sessions of
- * KATO's at about 350 bytes each. */
-#define MAX_SNAP_SESSIONS (48 * 1024 * 1024)
 #define STALE_INTERVALS 3 /* a frame older than this many intervals is stale */
 
 static const char usage_text[] =
     "usage: kato-snapshot [--socket PATH] [--env-file FILE] [--timeout SECONDS]\n"
-    "                     [PATH]\n"
+    "                     [--cors-origin ORIGIN] [PATH]\n"
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
     "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count,\n"
-    "/api/v1/sessions/list) from the latest frame and the sessions kato-hub\n"
-    "holds.  Run as a CGI program it reads the request from the CGI\n"
-    "environment; given a PATH it prints that path's JSON body.\n"
+    "/api/v1/sessions/list; /metrics for Prometheus) from the latest frame and\n"
+    "the sessions kato-hub holds.  Run as a CGI program it reads the request\n"
+    "from the CGI environment; given a PATH it prints that path's JSON body.\n"
     "\n"
     "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
     "                         $XDG_RUNTIME_DIR/kato-live/hub.sock, else\n"
@@ -66,6 +66,9 @@ static const char usage_text[] =
     "  -e, --env-file FILE    read settings from FILE (default\n"
     "                         $KATO_LIVE_ENV_FILE)\n"
     "  -t, --timeout SECONDS  give up on the hub after this long (default 2)\n"
+    "  -c, --cors-origin ORIGIN  allow cross-origin reads from ORIGIN\n"
+    "                         (http(s)://host[:port], or *; default\n"
+    "                         $KATO_LIVE_CORS_ORIGIN, else none)\n"
     "  -h, --help             show this text\n";
 
 /* An answer: status and body (owned). */
@@ -287,12 +290,14 @@ static void answer_legacy(const cJSON *legacy, enum route route, reply *r)
 	snprintf(r->data_ts, sizeof r->data_ts, "%s", ts ? ts : "");
 }
 
-/* A snap from the hub into *s; or -1 with r set to a 503 saying why. */
-static int fetch(const char *sock, int timeout_ms, size_t max, hubsnap *s,
+/* A snap from the hub into *s (with the sessions: every session_update
+ * read too); or -1 with r set to a 503 saying why. */
+static int fetch(const char *sock, int timeout_ms, int sessions, hubsnap *s,
                  reply *r)
 {
 	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, max, s, err);
+	int rc = sessions ? hubsnap_fetch_sessions(sock, timeout_ms, MAX_SNAP, s, err)
+	                  : hubsnap_fetch(sock, timeout_ms, MAX_SNAP, s, err);
 	if (rc == HUBSNAP_OK)
 		return 0;
 	if (rc == HUBSNAP_DOWN)
@@ -338,7 +343,7 @@ static void lookup_sessions(const char *sock, int timeout_ms,
 {
 	static const char *const src[] = {"kato-sessions"};
 	hubsnap s;
-	if (fetch(sock, timeout_ms, MAX_SNAP_SESSIONS, &s, r) < 0)
+	if (fetch(sock, timeout_ms, 1, &s, r) < 0)
 		return;
 	frame_info f;
 	const char *t = s.frame ? frame_of(s.frame, &f) : NULL;
@@ -361,7 +366,7 @@ static void lookup_sessions(const char *sock, int timeout_ms,
 	for (long k = rq->offset; k < n && k < rq->offset + rq->limit; k++)
 		cJSON_AddItemToArray(page, need(cJSON_Duplicate(all[k], 1)));
 	free(all);
-	need(cJSON_AddNumberToObject(r->body, "total", n));
+	need(cJSON_AddNumberToObject(r->body, "total", (double)n + (double)s.sessions_over));
 	need(cJSON_AddNumberToObject(r->body, "limit", (double)rq->limit));
 	need(cJSON_AddNumberToObject(r->body, "offset", (double)rq->offset));
 	if (s.frame) {
@@ -385,7 +390,7 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
                    const char *name, reply *r)
 {
 	hubsnap s;
-	if (fetch(sock, timeout_ms, MAX_SNAP, &s, r) < 0)
+	if (fetch(sock, timeout_ms, 0, &s, r) < 0)
 		return;
 	if (!s.frame && s.legacy) {
 		answer_legacy(s.legacy, route, r);
@@ -403,8 +408,27 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
 	hubsnap_free(&s);
 }
 
-/* Write the CGI response: headers, then the body unless head_only. */
-static int respond(const reply *r, int head_only, const char *allow)
+/* Is origin fit for an Access-Control-Allow-Origin header: "*", or
+ * http(s)://host[:port] with nothing that could end the header line? */
+static int cors_origin_ok(const char *origin)
+{
+	if (!strcmp(origin, "*"))
+		return 1;
+	const char *h = !strncmp(origin, "http://", 7)    ? origin + 7
+	              : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+	if (!h || !*h || strlen(origin) > 255)
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]", *h)))
+			return 0;
+	return 1;
+}
+
+/* Write the CGI response: headers, then the body unless head_only.
+ * Cross-origin reads are allowed only from cors (NULL: none). */
+static int respond(const reply *r, int head_only, const char *allow,
+                   const char *cors)
 {
 	char *text = NULL;
 	if (r->body)
@@ -415,13 +439,16 @@ static int respond(const reply *r, int head_only, const char *allow)
 		printf("Content-Type: application/json\r\n"
 		       "Content-Length: %zu\r\n", len);
 	printf("Cache-Control: no-store\r\n"
-	       "Access-Control-Allow-Origin: *\r\n"
 	       "X-Content-Type-Options: nosniff\r\n");
+	if (cors)
+		printf("Access-Control-Allow-Origin: %s\r\n"
+		       "Vary: Origin\r\n", cors);
 	if (allow)
-		printf("Allow: %s\r\n"
-		       "Access-Control-Allow-Methods: %s\r\n"
+		printf("Allow: %s\r\n", allow);
+	if (allow && cors)
+		printf("Access-Control-Allow-Methods: %s\r\n"
 		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
-		       allow, allow);
+		       allow);
 	if (r->data_ts[0])
 		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
 	printf("\r\n");
@@ -438,15 +465,17 @@ int main(int argc, char **argv)
 	    {"socket", required_argument, NULL, 's'},
 	    {"env-file", required_argument, NULL, 'e'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"cors-origin", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *sock_opt = NULL, *env_file = NULL;
+	const char *sock_opt = NULL, *env_file = NULL, *cors_opt = NULL;
 	int64_t timeout_ns = 2000000000LL;
 	int o;
-	while ((o = getopt_long(argc, argv, "s:e:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:e:t:c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock_opt = optarg; break;
+		case 'c': cors_opt = optarg; break;
 		case 'e': env_file = optarg; break;
 		case 't':
 			if (clock_parse_seconds(optarg, &timeout_ns) < 0)
@@ -473,6 +502,16 @@ int main(int argc, char **argv)
 		snprintf(sock, sizeof sock, "%s", cfg_get("KATO_HUB_SOCKET"));
 	else if (hubsock_default_path(sock, sizeof sock) < 0)
 		sock[0] = '\0';
+	/* No CORS header unless an origin is configured: other sites' pages
+	 * must not read the feed through an operator's browser. */
+	char cors[256] = "";
+	const char *cv = cors_opt ? cors_opt : cfg_get("KATO_LIVE_CORS_ORIGIN");
+	int cors_ok = 1;
+	if (cv && *cv) {
+		cors_ok = cors_origin_ok(cv);
+		if (cors_ok)
+			snprintf(cors, sizeof cors, "%s", cv);
+	}
 
 	char path[REQ_PATH_MAX + 1], why[REQ_ERR_LEN];
 	request rq = {R_NONE, ""};
@@ -495,8 +534,16 @@ int main(int argc, char **argv)
 	} else if (cfg_ok < 0) {
 		log_warn("%s", cerr);
 		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
+	} else if (!cors_ok) {
+		log_warn("KATO_LIVE_CORS_ORIGIN: not an origin (http(s)://host[:port] or *)");
+		fail(&r, 500, "kato-snapshot is misconfigured: KATO_LIVE_CORS_ORIGIN "
+		              "is not an origin");
 	} else if (!sock[0]) {
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
+	} else if (rq.route == R_PROM) {
+		cfg_free();
+		return promcgi_serve(sock, (int)(timeout_ns / 1000000),
+		                     method && !strcmp(method, "HEAD"), !arg);
 	} else {
 		head = method && !strcmp(method, "HEAD");
 		if (rq.route == R_SESSION_LIST)
@@ -519,7 +566,7 @@ int main(int argc, char **argv)
 			log_warn("%s: %d %s", path, r.status, reason(r.status));
 			rc = KL_EXIT_NO;
 		}
-	} else if (respond(&r, head, allow) < 0) {
+	} else if (respond(&r, head, allow, cors[0] ? cors : NULL) < 0) {
 		rc = KL_EXIT_TEMP;
 	}
 	cJSON_Delete(r.body);

@@ -22,6 +22,7 @@ enum route {
 	R_SESSION_LIST, /* /api/v1/sessions/list (or /api/v1/sessions where
 	                 * the server routes it: websocketd cannot have a file
 	                 * "sessions" beside the folder "sessions/") */
+	R_PROM,       /* /metrics: Prometheus exposition (prom.h) */
 };
 
 #define REQ_LIMIT_DEFAULT 100  /* sessions per page */
