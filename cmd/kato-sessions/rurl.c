@@ -1,23 +1,15 @@
 /* rurl.c - see rurl.h. */
 #include "rurl.h"
 
+#include "redact.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void rurl_redact(const char *url, char *out, unsigned long len)
 {
-	if (!len)
-		return;
-	const char *sep = strstr(url, "://");
-	/* The last '@' anywhere: a password with a raw '/' or '?' in it is
-	 * still cut out (a socket path with an '@' loses a part instead). */
-	const char *at = sep ? strrchr(sep + 3, '@') : NULL;
-	if (!at) {
-		snprintf(out, len, "%s", url);
-		return;
-	}
-	snprintf(out, len, "%.*s%s", (int)(sep + 3 - url), url, at + 1);
+	redact_url(url, out, len); /* common/redact.h: one rule for all tools */
 }
 
 static int hexval(int c)

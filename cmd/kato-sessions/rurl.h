@@ -31,9 +31,9 @@ typedef struct rurl {
  * the credentials). */
 int rurl_parse(rurl *u, const char *spec, char err[RURL_ERR_LEN]);
 
-/* Copy url into out (len bytes) without its "user:password@" part:
- * "redis://u:p@h:1/0" -> "redis://h:1/0".  Anything that is not a URL
- * comes out as it went in, cut at len. */
+/* Copy url into out (len bytes) without its "user:password@" part, as
+ * redact_url (common/redact.h) does for every tool:
+ * "redis://u:p@h:1/0" -> "redis://h:1/0". */
 void rurl_redact(const char *url, char *out, unsigned long len);
 
 #endif
