@@ -10,6 +10,11 @@
  *   /api/v1/system/container-stats/NAME   one container (also ?name=NAME)
  *   /api/v1/sessions/count                {"active_count","total_count",
  *                                          "active_session_count"}
+ *   /api/v1/sessions/list?limit=&offset=  {"sessions":[...],"total",...}
+ *                                         newest first, from the hub's
+ *                                         retained session_update messages
+ *                                         (also /api/v1/sessions where the
+ *                                         server routes it)
  *   /metrics                              the same, and kato-live's own
  *                                          counters, for Prometheus
  * Status codes: 200; 400 bad name or query; 404 unknown path or
@@ -51,8 +56,9 @@ static const char usage_text[] =
     "                     [--cors-origin ORIGIN] [PATH]\n"
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
-    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count; /metrics\n"
-    "for Prometheus) from the latest frame kato-hub holds.  Run as a CGI program it reads the request\n"
+    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count,\n"
+    "/api/v1/sessions/list; /metrics for Prometheus) from the latest frame and\n"
+    "the sessions kato-hub holds.  Run as a CGI program it reads the request\n"
     "from the CGI environment; given a PATH it prints that path's JSON body.\n"
     "\n"
     "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
@@ -271,38 +277,115 @@ static void answer_legacy(const cJSON *legacy, enum route route, reply *r)
 	snprintf(r->data_ts, sizeof r->data_ts, "%s", ts ? ts : "");
 }
 
+/* A snap from the hub into *s (with the sessions: every session_update
+ * read too); or -1 with r set to a 503 saying why. */
+static int fetch(const char *sock, int timeout_ms, int sessions, hubsnap *s,
+                 reply *r)
+{
+	char err[HUBSNAP_ERR_LEN];
+	int rc = sessions ? hubsnap_fetch_sessions(sock, timeout_ms, MAX_SNAP, s, err)
+	                  : hubsnap_fetch(sock, timeout_ms, MAX_SNAP, s, err);
+	if (rc == HUBSNAP_OK)
+		return 0;
+	if (rc == HUBSNAP_DOWN)
+		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	else
+		fail(r, 503, "no data: %s", err);
+	hubsnap_free(s);
+	return -1;
+}
+
+/* Fill f for frame; returns the frame's timestamp text, or NULL. */
+static const char *frame_of(const cJSON *frame, frame_info *f)
+{
+	*f = (frame_info){.frame = frame, .age_ms = -1};
+	f->data = cJSON_GetObjectItemCaseSensitive(frame, "data");
+	int64_t ts;
+	const char *t = js_str(frame, "timestamp");
+	double iv = 3000;
+	js_num(frame, "interval_ms", &iv);
+	if (t && clock_parse_iso(t, &ts) == 0) {
+		f->age_ms = clock_wall_ms() - ts;
+		if (f->age_ms < 0)
+			f->age_ms = 0;
+		f->old = f->age_ms > (int64_t)(iv * STALE_INTERVALS);
+	}
+	return t;
+}
+
+/* Newest first: created_at descending (ISO text in UTC sorts as time),
+ * unknown ones last, then by id. */
+static int newest_first(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const char *cx = js_str(x, "created_at"), *cy = js_str(y, "created_at");
+	int c = cx && cy ? strcmp(cy, cx) : (cx ? -1 : cy ? 1 : 0);
+	return c ? c : strcmp(js_str(x, "session_id"), js_str(y, "session_id"));
+}
+
+/* /api/v1/sessions/list: a page of the sessions the hub retains (one
+ * session_update each, from kato-sessions), newest first. */
+static void lookup_sessions(const char *sock, int timeout_ms,
+                            const request *rq, reply *r)
+{
+	static const char *const src[] = {"kato-sessions"};
+	hubsnap s;
+	if (fetch(sock, timeout_ms, 1, &s, r) < 0)
+		return;
+	frame_info f;
+	const char *t = s.frame ? frame_of(s.frame, &f) : NULL;
+	const cJSON *ks = s.frame ? js_path(s.frame, "sources.kato-sessions") : NULL;
+	if (!s.sessions && !ks) {
+		fail(r, 503, "no session list: kato-sessions is not running "
+		     "(set REDIS_URL to KATO's Redis)");
+		hubsnap_free(&s);
+		return;
+	}
+	int n = s.sessions ? cJSON_GetArraySize(s.sessions) : 0;
+	const cJSON **all = need(calloc((size_t)n + 1, sizeof *all));
+	int i = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, s.sessions)
+		all[i++] = e;
+	qsort(all, (size_t)n, sizeof *all, newest_first);
+	r->body = need(cJSON_CreateObject());
+	cJSON *page = need(cJSON_AddArrayToObject(r->body, "sessions"));
+	for (long k = rq->offset; k < n && k < rq->offset + rq->limit; k++)
+		cJSON_AddItemToArray(page, need(cJSON_Duplicate(all[k], 1)));
+	free(all);
+	need(cJSON_AddNumberToObject(r->body, "total", (double)n + (double)s.sessions_over));
+	need(cJSON_AddNumberToObject(r->body, "limit", (double)rq->limit));
+	need(cJSON_AddNumberToObject(r->body, "offset", (double)rq->offset));
+	if (s.frame) {
+		add_freshness(r->body, &f, src, 1);
+		cJSON *st = cJSON_GetObjectItemCaseSensitive(r->body, "stale");
+		/* Redis unreachable: the list is what it was, and says so */
+		if (cJSON_GetArraySize(st) == 0 && !cJSON_IsTrue(js_path(ks, "ok")))
+			cJSON_AddItemToArray(st, need(cJSON_CreateString(src[0])));
+		snprintf(r->data_ts, sizeof r->data_ts, "%s", t ? t : "");
+	} else {
+		need(cJSON_AddNullToObject(r->body, "timestamp"));
+		need(cJSON_AddNullToObject(r->body, "age_ms"));
+		cJSON *st = need(cJSON_AddArrayToObject(r->body, "stale"));
+		cJSON_AddItemToArray(st, need(cJSON_CreateString(src[0])));
+	}
+	r->status = 200;
+	hubsnap_free(&s);
+}
+
 static void lookup(const char *sock, int timeout_ms, enum route route,
                    const char *name, reply *r)
 {
 	hubsnap s;
-	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, MAX_SNAP, &s, err);
-	if (rc == HUBSNAP_DOWN) {
-		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	if (fetch(sock, timeout_ms, 0, &s, r) < 0)
 		return;
-	}
-	if (rc != HUBSNAP_OK) {
-		fail(r, 503, "no data: %s", err);
-		hubsnap_free(&s);
-		return;
-	}
 	if (!s.frame && s.legacy) {
 		answer_legacy(s.legacy, route, r);
 	} else if (!s.frame) {
 		fail(r, 503, "no data yet: the hub has had no frame from kato-merge");
 	} else {
-		frame_info f = {.frame = s.frame, .age_ms = -1};
-		f.data = cJSON_GetObjectItemCaseSensitive(s.frame, "data");
-		int64_t ts;
-		const char *t = js_str(s.frame, "timestamp");
-		double iv = 3000;
-		js_num(s.frame, "interval_ms", &iv);
-		if (t && clock_parse_iso(t, &ts) == 0) {
-			f.age_ms = clock_wall_ms() - ts;
-			if (f.age_ms < 0)
-				f.age_ms = 0;
-			f.old = f.age_ms > (int64_t)(iv * STALE_INTERVALS);
-		}
+		frame_info f;
+		const char *t = frame_of(s.frame, &f);
 		if (!cJSON_IsObject(f.data))
 			fail(r, 503, "no data: the hub's frame has no data");
 		else
@@ -450,7 +533,10 @@ int main(int argc, char **argv)
 		                     method && !strcmp(method, "HEAD"), !arg);
 	} else {
 		head = method && !strcmp(method, "HEAD");
-		lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
+		if (rq.route == R_SESSION_LIST)
+			lookup_sessions(sock, (int)(timeout_ns / 1000000), &rq, &r);
+		else
+			lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
 	}
 	cfg_free();
 

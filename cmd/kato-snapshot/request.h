@@ -19,12 +19,20 @@ enum route {
 	R_CONTAINERS, /* /api/v1/system/container-stats */
 	R_CONTAINER,  /* .../container-stats/NAME or ?name=NAME */
 	R_SESSIONS,   /* /api/v1/sessions/count */
+	R_SESSION_LIST, /* /api/v1/sessions/list (or /api/v1/sessions where
+	                 * the server routes it: websocketd cannot have a file
+	                 * "sessions" beside the folder "sessions/") */
 	R_PROM,       /* /metrics: Prometheus exposition (prom.h) */
 };
+
+#define REQ_LIMIT_DEFAULT 100  /* sessions per page */
+#define REQ_LIMIT_MAX 1000
 
 typedef struct request {
 	enum route route;             /* what is asked for */
 	char name[REQ_NAME_MAX + 1]; /* the container, for R_CONTAINER */
+	long limit;                  /* R_SESSION_LIST: page size */
+	long offset;                 /* R_SESSION_LIST: sessions skipped */
 } request;
 
 /* Match path against the routes and fill rq.  Returns 0, or an HTTP
@@ -32,7 +40,8 @@ typedef struct request {
 int request_route(const char *path, request *rq, char err[REQ_ERR_LEN]);
 
 /* Check the query string (NULL or "" is fine): "name=NAME" on
- * container-stats, and the cache busters "_=DIGITS" and "t=DIGITS";
+ * container-stats, "limit=1..1000" and "offset=N" on the session list,
+ * and the cache busters "_=DIGITS" and "t=DIGITS";
  * nothing else.  A name turns R_CONTAINERS into R_CONTAINER.  Returns 0,
  * or 400 with err filled. */
 int request_query(const char *query, request *rq, char err[REQ_ERR_LEN]);
