@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "topics.h"
 
 #define MAX_FDS 8 /* room for fds in one recvmsg: more is a protocol error */
+#define CLOSING_MS 10000 /* how long a client cut off has to take its error */
 
 enum substate {
 	S_HELLO, /* waiting for the hello */
@@ -38,7 +38,6 @@ struct sub {
 	size_t line_len;      /* bytes in line */
 	msgq q;               /* messages still to write to it */
 	int out_fd;           /* where q goes: the socket, or the pipe */
-	int out_is_pipe;      /* out_fd is a pipe (its room can be asked) */
 	int want_out;         /* EPOLLOUT is armed on out_fd */
 	int rd_eof;           /* it shut down its sending side */
 	int dead;             /* closed; freed at subs_reap */
@@ -47,6 +46,8 @@ struct sub {
 	int64_t born_ms;      /* when it connected */
 	int64_t last_out_ms;  /* when something was last queued to it */
 	int64_t progress_ms;  /* when its queue last moved or was empty */
+	int64_t closing_at;   /* cut off: closed once its error is written,
+	                         or at this time at the latest (0: not) */
 	struct sub *prev, *next; /* list of live connections */
 	struct sub *next_dead;   /* list of connections to free */
 };
@@ -139,7 +140,7 @@ static int sub_flush(sub *s)
 	}
 	s->progress_ms = clock_mono_ms();
 	sub_events(s, 0, 0);
-	if (s->state == S_SNAP) {
+	if (s->state == S_SNAP || s->closing_at) {
 		sub_close(s);
 		return -1;
 	}
@@ -147,35 +148,33 @@ static int sub_flush(sub *s)
 }
 
 /* Room left in a pipe, or -1 if it cannot be told. */
-static long pipe_room(int fd)
-{
-	int size = fcntl(fd, F_GETPIPE_SZ), queued = 0;
-	if (size < 0 || ioctl(fd, FIONREAD, &queued) < 0)
-		return -1;
-	return (long)size - queued;
-}
-
-/* Cut s off, counted in *counter.  A WebSocket client is told why (code
- * too_slow) if that can be written whole now: after the rest of a line
- * already begun, into a pipe with room for both. */
+/* Cut s off, counted in *counter.  A WebSocket client is told why (an
+ * error with code too_slow): what is queued goes, except the rest of a
+ * line already begun, the error follows it, and the client is closed
+ * once it has taken that, or after CLOSING_MS.  Nothing else is sent to
+ * it meanwhile, so what it gets is whole lines and the reason. */
 static void sub_cutoff(sub *s, unsigned long long *counter, const char *why)
 {
 	(*counter)++;
 	log_warn("subscriber %lu cut off: %s", s->id, why);
-	if (s->state == S_WS) {
-		msgq_drop_unstarted(&s->q);
-		char text[300];
-		snprintf(text, sizeof text,
-		         "you fell behind (%s); reconnect", why);
-		msg *e = reply_error("too_slow", text);
-		if (e && msgq_push(&s->q, e, SIZE_MAX, 1) == MSGQ_OK) {
-			long room = s->out_is_pipe ? pipe_room(s->out_fd) : -1;
-			if (room >= 0 && (size_t)room >= s->q.queued)
-				msgq_write(&s->q, s->out_fd, &s->set->st->sent);
-		}
-		msg_unref(e);
+	if (s->state != S_WS || s->closing_at) {
+		sub_close(s);
+		return;
 	}
-	sub_close(s);
+	msgq_drop_unstarted(&s->q);
+	char text[300];
+	snprintf(text, sizeof text, "you fell behind (%s); reconnect", why);
+	msg *e = reply_error("too_slow", text);
+	int r = e ? msgq_push(&s->q, e, SIZE_MAX, 1) : MSGQ_NOMEM;
+	msg_unref(e);
+	if (r != MSGQ_OK) {
+		sub_close(s);
+		return;
+	}
+	s->closing_at = clock_mono_ms() + CLOSING_MS;
+	if (s->set->next_scan > s->closing_at)
+		s->set->next_scan = s->closing_at;
+	sub_flush(s);
 }
 
 /* Queue m to s, or cut s off if that would pass the bound (a subscriber
@@ -286,7 +285,6 @@ static int take_pipe(sub *s, int fd, const char **why)
 		s->pw.kind = K_PIPE;
 		s->pw.fd = fd;
 		s->out_fd = fd;
-		s->out_is_pipe = S_ISFIFO(st.st_mode);
 		struct epoll_event ev = {.events = 0, .data.ptr = &s->pw};
 		if (epoll_ctl(s->set->ep, EPOLL_CTL_ADD, fd, &ev) == 0)
 			return 0;
@@ -367,7 +365,7 @@ static int sub_line(sub *s, const char *line, size_t len, int fd)
 		sub_protocol(s, "an fd came after the hello");
 		return -1;
 	}
-	if (s->state != S_WS)
+	if (s->state != S_WS || s->closing_at)
 		return 0; /* nothing more is expected: ignore it */
 	unsigned want;
 	switch (c.kind) {
@@ -587,7 +585,7 @@ void subs_send(subs *ss, msg *m, unsigned topic)
 {
 	for (sub *s = ss->live, *next; s; s = next) {
 		next = s->next;
-		if (s->state != S_SUB && s->state != S_WS)
+		if ((s->state != S_SUB && s->state != S_WS) || s->closing_at)
 			continue;
 		msg *p = sub_pick(s, m, topic);
 		if (!p)
@@ -614,6 +612,16 @@ int64_t subs_scan(subs *ss, int64_t now)
 			}
 			if (at < next)
 				next = at;
+			continue;
+		}
+		if (s->closing_at) {
+			if (now >= s->closing_at) {
+				log_warn("subscriber %lu: closed without taking "
+				         "its too_slow error", s->id);
+				sub_close(s);
+			} else if (s->closing_at < next) {
+				next = s->closing_at;
+			}
 			continue;
 		}
 		if (s->q.n > 0) {
