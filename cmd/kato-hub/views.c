@@ -1,6 +1,7 @@
 /* views.c - per-topic-set views of the latest frame.  See views.h. */
 #include "views.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "topics.h"
@@ -49,25 +50,49 @@ void views_set(views *v, cJSON *frame, msg *base)
 			v->present |= section_bit(it->string);
 }
 
-/* Print the frame without the sections of the topics in cut. */
+/* Make items[0..n) data's children, in that order, leaving out those
+ * whose section is in cut (cJSON's list: next links, and the first one's
+ * prev pointing at the last). */
+static void relink(cJSON *data, cJSON **items, size_t n, unsigned cut)
+{
+	cJSON *first = NULL, *last = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (section_bit(items[i]->string) & cut)
+			continue;
+		items[i]->next = NULL;
+		if (last) {
+			last->next = items[i];
+			items[i]->prev = last;
+		} else {
+			first = items[i];
+		}
+		last = items[i];
+	}
+	if (first)
+		first->prev = last;
+	data->child = first;
+}
+
+/* Print the frame without the sections of the topics in cut.  The cut
+ * sections are unlinked for the print and linked back after it, all in
+ * place (no copy of the frame; cJSON's own insert misplaces an item put
+ * back at the head of an object). */
 static msg *build(views *v, unsigned cut)
 {
 	cJSON *data = cJSON_GetObjectItemCaseSensitive(v->frame, "data");
-	cJSON *taken[NSECTIONS * 2];
-	int at[NSECTIONS * 2], n = 0, i = 0;
-	/* Take the cut sections out, remembering where each was. */
-	for (cJSON *it = data->child, *next; it && n < (int)(NSECTIONS * 2);
-	     it = next, i++) {
-		next = it->next;
-		if (section_bit(it->string) & cut) {
-			at[n] = i;
-			taken[n++] = cJSON_DetachItemViaPointer(data, it);
-		}
-	}
+	size_t n = 0;
+	for (cJSON *it = data->child; it; it = it->next)
+		n++;
+	cJSON **items = malloc(n * sizeof *items);
+	if (!items)
+		return NULL;
+	n = 0;
+	for (cJSON *it = data->child; it; it = it->next)
+		items[n++] = it;
+	relink(data, items, n, cut);
 	char *s = cJSON_PrintUnformatted(v->frame);
-	/* Put them back where they were, in order. */
-	for (int k = 0; k < n; k++)
-		cJSON_InsertItemInArray(data, at[k], taken[k]);
+	relink(data, items, n, 0);
+	free(items);
 	if (!s)
 		return NULL;
 	msg *m = msg_new(s, strlen(s));
