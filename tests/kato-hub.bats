@@ -80,7 +80,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	start_hub --max-line 100
 	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 2 --timeout 10 >"$BATS_TEST_TMPDIR/out" &
 	local c=$!
-	sleep 0.3
+	wait_subscribers 1
 	hub_send 'not json' '{"no":"type"}' '[1,2]' "$(printf '{"type":"x","p":"%0200d"}' 0)" \
 		'{"type":"session_event","n":1}' '' '{"type":"realtime_update","n":2}'
 	wait "$c"
@@ -121,7 +121,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	start_hub
 	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --timeout 10 >/dev/null 2>&1 &
 	local c=$!
-	sleep 0.3
+	wait_subscribers 1
 	kill -TERM "$HUB_PID"
 	local st=0
 	wait "$HUB_PID" || st=$?
@@ -137,7 +137,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	start_hub
 	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --timeout 10 >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
 	local c=$!
-	sleep 0.3
+	wait_subscribers 1
 	hub_send "$RT" "$AL"
 	hub_close_input
 	local st=0
@@ -157,7 +157,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 	wait_until 5 grep -q stalled "$BATS_TEST_TMPDIR/stall"
 	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 200 --timeout 30 >"$BATS_TEST_TMPDIR/out" &
 	local good=$!
-	sleep 0.2
+	wait_subscribers 2
 	# 200 frames of 2 KB: 400 KB, far past the stuck one's 64 KiB bound
 	start_feed --interval 0.01 --count 200 --pad 2000
 	wait "$good"
@@ -181,7 +181,7 @@ AL='{"type":"active_alerts","timestamp":"2026-11-25T18:45:47.600Z","alerts":[]}'
 		"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 6 --timeout 20 >"$BATS_TEST_TMPDIR/out.$i" &
 		pids+=($!)
 	done
-	sleep 1
+	wait_subscribers 50
 	hub_send "$RT"
 	start_feed --interval 0.05 --count 5
 	for i in "${pids[@]}"; do wait "$i"; done
@@ -207,7 +207,7 @@ sys.stdout.flush()
 print(f.readline().decode().strip())
 ' "$HUB_SOCKET" >"$BATS_TEST_TMPDIR/out" 3>&- &
 	local c=$!
-	sleep 0.5
+	wait_subscribers 1
 	hub_send '{"type":"session_event","n":9}'
 	wait "$c"
 	run cat "$BATS_TEST_TMPDIR/out"
@@ -247,7 +247,7 @@ print(f.readline().decode().strip())
 	local s2r='{"type":"session_update","timestamp":"2026-11-25T18:45:49.538Z","op":"removed","session":{"session_id":"s2","node_id":"n","reason":"ended"}}'
 	"${HUBCLIENT[@]}" "$HUB_SOCKET" 3>&- sub --count 5 --timeout 10 >"$BATS_TEST_TMPDIR/live" &
 	local c=$!
-	sleep 0.3
+	wait_subscribers 1
 	hub_send "$s1" "$s2" "$s1u" "$RT" "$s2r"
 	wait_retained 2
 	# the removal is still relayed live

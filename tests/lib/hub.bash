@@ -18,8 +18,10 @@
 #   start_feed [hubfeed.py options...]   e.g. --interval 0.2 --events
 #       a producer (tests/lib/hubfeed.py: realtime_update frames with
 #       "seq" and "sent_ns") writing into the hub's FIFO; FEED_PID.
-#   hub_client sub|snap|stall [--count N] [--timeout S]
+#   hub_client sub|snap|stats|stall [--count N] [--timeout S]
 #       tests/lib/hubclient.py on $HUB_SOCKET
+#   wait_subscribers N      wait (10 s) until the hub counts N plain
+#                           subscribers (its stats line)
 #   start_ws [websocketd options...]
 #       websocketd on a free 127.0.0.1 port running $KL_BIN/kato-sub per
 #       connection (--maxforks 100, --passenv for the variables kato-sub
@@ -96,6 +98,14 @@ start_feed() {
 
 hub_client() {
 	"$PY3" "$HUB_LIB/hubclient.py" "$HUB_SOCKET" "$@" 3>&-
+}
+
+_subscribers_are() {
+	[ "$("$PY3" "$HUB_LIB/hubclient.py" "$HUB_SOCKET" stats --timeout 2 | jq .subscribers)" = "$1" ]
+}
+
+wait_subscribers() {
+	wait_until 10 _subscribers_are "$1"
 }
 
 start_ws() {
