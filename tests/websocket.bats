@@ -292,38 +292,37 @@ jqt() {
 	wait_until 15 proc_exited "$stuck_sub"
 }
 
-@test "a client that falls behind is told too_slow (queue full), then the connection closes" {
-	start_hub --max-queue 262144
+# fall_behind HUB_OPTIONS...: a client reads one 100 KB frame, stops
+# reading for 6 s while they come at 50/s, then reads what is left: it
+# must end with an error too_slow, and the server closing the connection
+# (wsclient exits 2).  Then $output is the hub's cut-offs.
+fall_behind() {
+	start_hub "$@"
 	start_ws
 	start_feed --interval 0.02 --pad 100000
-	# it reads one frame, stops reading for 6 s, then reads what is left
-	ws_run --timeout 30 "$WS_URL" expect realtime_update sleep 6 expect error
-	assert_equal "$status" 0
+	ws_run --timeout 30 "$WS_URL" expect realtime_update sleep 6 expect error hold
+	assert_equal "$status" 2
 	run jqt error .error.code
 	assert_output '"too_slow"'
-	run jqt error .error.message
-	assert_output --partial 'you fell behind'
 	# every line it got is whole JSON (nothing half-written before the error)
 	run jq -e -s 'length > 1' <<<"$MSGS"
 	assert_success
 	run hub_client stats
 	run jq -c .cutoffs_total <<<"$output"
+}
+
+@test "a client that falls behind is told too_slow (queue full), then the connection closes" {
+	fall_behind --max-queue 262144
 	assert_output --partial '"queue_full":1'
+	run jqt error .error.message
+	assert_output --partial 'you fell behind'
 }
 
 @test "a client that takes nothing for --slow-timeout is cut off with too_slow" {
-	start_hub --max-queue 104857600 --slow-timeout 1
-	start_ws
-	start_feed --interval 0.02 --pad 100000
-	ws_run --timeout 30 "$WS_URL" expect realtime_update sleep 6 expect error
-	assert_equal "$status" 0
-	run jqt error .error.code
-	assert_output '"too_slow"'
+	fall_behind --max-queue 104857600 --slow-timeout 1
+	assert_output --partial '"too_slow":1'
 	run jqt error .error.message
 	assert_output --partial 'took nothing for'
-	run hub_client stats
-	run jq -c .cutoffs_total <<<"$output"
-	assert_output --partial '"too_slow":1'
 }
 
 @test "one serialization per topic set: three metrics-only clients cost one view per frame" {
