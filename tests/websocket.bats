@@ -302,6 +302,8 @@ fall_behind() {
 	start_feed --interval 0.02 --pad 100000
 	ws_run --timeout 30 "$WS_URL" expect realtime_update sleep 6 expect error hold
 	assert_equal "$status" 2
+	assert_line --partial 'wsclient: connection closed'
+	MSGS=$(grep -v '^wsclient:' <<<"$MSGS")
 	run jqt error .error.code
 	assert_output '"too_slow"'
 	# every line it got is whole JSON (nothing half-written before the error)
