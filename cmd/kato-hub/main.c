@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 	ndj_reader in;
 	if (ndj_reader_init(&in, STDIN_FILENO, hub.max_line) < 0)
 		log_die(KL_EXIT_TEMP, "out of memory");
+	in.chunk = 64 * 1024; /* only what long lines need stays resident */
 	/* A regular file cannot be watched (EPERM): it is always readable,
 	 * so read it between waits instead. */
 	hub.in.kind = K_STDIN;
