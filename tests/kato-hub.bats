@@ -446,3 +446,24 @@ time.sleep(3)
 	run hub_client snap --timeout 5
 	assert_output "$RT"
 }
+
+@test "kato-snapshot reads a snap with more sessions than any one message (10 MB of session_update) and answers from its frame" {
+	start_hub
+	local now
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+	hub_send '{"type":"realtime_update","timestamp":"'"$now"'","interval_ms":3000,"data":{"metrics":{"a":1},"health":{"status":"healthy"},"containers":{"containers":[],"aggregated":{}},"sessions":{"active_count":1,"total_count":1}},"stale":[],"sources":{}}'
+	"$PY3" -c '
+import json
+for i in range(25000):
+    print(json.dumps({"type": "session_update", "op": "added",
+                      "session": {"session_id": "session-%032d-%d" % (i, i), "node_id": "n" * 360}}))
+' >&"$HUB_FEED"
+	_in_is() { [ "$(hub_client stats | jq .messages_in_total)" = "$1" ]; }
+	wait_until 60 _in_is 25001
+	run "$KL_BIN/kato-snapshot" --socket "$HUB_SOCKET" --timeout 20 /api/v1/health
+	assert_success
+	run jq -r .status <<<"$output"
+	assert_output healthy
+	run "$KL_BIN/kato-snapshot" --socket "$HUB_SOCKET" --timeout 20 /api/v1/system/metrics
+	assert_success
+}

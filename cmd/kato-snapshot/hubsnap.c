@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "hubsock.h"
 #include "js.h"
+#include "ndj.h"
 
 void hubsnap_free(hubsnap *s)
 {
@@ -37,7 +38,7 @@ static void keep(hubsnap *s, const char *line, size_t len)
 	*slot = j;
 }
 
-int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
+int hubsnap_fetch(const char *path, int timeout_ms, size_t max_line,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN])
 {
 	s->frame = s->legacy = NULL;
@@ -47,16 +48,36 @@ int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
 		snprintf(err, HUBSNAP_ERR_LEN, "%s", cerr);
 		return HUBSNAP_DOWN;
 	}
-	char *buf = malloc(max_bytes + 1);
-	if (!buf) {
+	/* Line by line, keeping only what is answered from: the hub also
+	 * sends every open session's session_update, which may add up to
+	 * far more than any one message. */
+	ndj_reader r;
+	if (ndj_reader_init(&r, fd, max_line) < 0) {
 		close(fd);
 		snprintf(err, HUBSNAP_ERR_LEN, "out of memory");
 		return HUBSNAP_FAIL;
 	}
-	size_t len = 0;
+	r.chunk = 64 * 1024;
 	int rc = HUBSNAP_OK;
 	int64_t deadline = clock_mono_ms() + timeout_ms;
-	for (;;) {
+	for (int done = 0; !done;) {
+		char *line;
+		size_t len;
+		enum ndj_status st = ndj_next(&r, &line, &len);
+		if (st == NDJ_LINE) {
+			if (len)
+				keep(s, line, len);
+			continue;
+		}
+		if (st == NDJ_TOOLONG) {
+			snprintf(err, HUBSNAP_ERR_LEN,
+			         "read from %s: a retained message longer than %zu "
+			         "bytes", path, max_line);
+			rc = HUBSNAP_FAIL;
+			break;
+		}
+		if (st == NDJ_EOF)
+			break;
 		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			snprintf(err, HUBSNAP_ERR_LEN,
@@ -67,47 +88,23 @@ int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
 		}
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
+		if (n < 0 && errno != EINTR) {
 			snprintf(err, HUBSNAP_ERR_LEN, "poll: %s", strerror(errno));
 			rc = HUBSNAP_FAIL;
 			break;
 		}
-		if (n == 0)
+		if (n <= 0)
 			continue; /* the deadline check above ends it */
-		if (len == max_bytes) {
-			snprintf(err, HUBSNAP_ERR_LEN,
-			         "read from %s: snapshot larger than %zu bytes",
-			         path, max_bytes);
-			rc = HUBSNAP_FAIL;
-			break;
-		}
-		ssize_t r = read(fd, buf + len, max_bytes - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
+		if (ndj_fill(&r) < 0 && errno != EINTR) {
 			snprintf(err, HUBSNAP_ERR_LEN, "read from %s: %s", path,
 			         strerror(errno));
 			rc = HUBSNAP_FAIL;
-			break;
+			done = 1;
 		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
 	}
 	close(fd);
-	if (rc == HUBSNAP_OK) {
-		buf[len] = '\0';
-		char *p = buf, *end = buf + len;
-		while (p < end) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (l)
-				keep(s, p, l);
-			p += l + 1;
-		}
-	}
-	free(buf);
+	ndj_reader_free(&r);
+	if (rc != HUBSNAP_OK)
+		hubsnap_free(s);
 	return rc;
 }

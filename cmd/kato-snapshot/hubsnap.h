@@ -29,11 +29,14 @@ enum hubsnap_status {
 };
 
 /* Connect to the hub at path, ask for a snap, read the retained messages
- * until the hub closes, for at most timeout_ms and max_bytes in all.
- * Lines that are not JSON objects with a "type" are skipped.  Fills *s
+ * line by line until the hub closes, for at most timeout_ms, each line at
+ * most max_line bytes (a longer one fails the snap).  Lines that are not
+ * JSON objects with a "type" are skipped, and so are types not kept here
+ * (session_update lines, one per open session, can add up to far more
+ * than one frame).  Fills *s
  * (zeroed first) and returns an enum hubsnap_status; on anything but
  * HUBSNAP_OK, err says what failed. */
-int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
+int hubsnap_fetch(const char *path, int timeout_ms, size_t max_line,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN]);
 
 /* Free what hubsnap_fetch kept. */
