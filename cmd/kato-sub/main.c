@@ -48,7 +48,7 @@
 #define READ_CHUNK (16 * 1024)   /* bytes per read from the client */
 #define CMDS_MAX (16 * 1024)     /* commands waiting for the hub */
 #define BACKOFF_BASE_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 1000 /* the stream is back within 2 s of the hub */
 
 static const char usage_text[] =
     "usage: kato-sub [--socket PATH] [--heartbeat SECONDS]\n"
