@@ -9,7 +9,7 @@ load lib/hub
 setup() {
 	export HUB_SOCKET=$BATS_TEST_TMPDIR/run/hub.sock
 	export KATO_LIVE_INTERVAL=0.2
-	unset KATO_SUB_HEARTBEAT WEBSOCKET_SELECTIVE_SUBSCRIPTIONS
+	unset KATO_SUB_HEARTBEAT KATO_SUB_SILENCE WEBSOCKET_SELECTIVE_SUBSCRIPTIONS
 }
 
 teardown() {
@@ -40,8 +40,10 @@ jqt() {
 @test "kato-sub --help prints the usage that the man page shows" {
 	run "$KL_BIN/kato-sub" --help
 	assert_success
-	assert_line --index 0 'usage: kato-sub [--socket PATH] [--heartbeat SECONDS]'
+	assert_line --index 0 'usage: kato-sub [--socket PATH] [--heartbeat SECONDS] [--silence SECONDS]'
 	run "$KL_BIN/kato-sub" --heartbeat soon
+	assert_equal "$status" 100
+	run "$KL_BIN/kato-sub" --silence never
 	assert_equal "$status" 100
 }
 
@@ -173,6 +175,33 @@ jqt() {
 	run jqt heartbeat 'keys'
 	assert_line --index 0 '["timestamp","type"]'
 	assert_line --index 1 '["timestamp","type"]'
+}
+
+@test "a client silent for --silence is closed with error timeout; one that pings, or says ?ping=0, stays" {
+	export KATO_SUB_SILENCE=1.5
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	# pings every 0.5 s: kept
+	ws_run --timeout 10 "$WS_URL" expect connected send ping sleep 0.5 send ping sleep 0.5 \
+		send ping sleep 0.5 send ping sleep 0.5 send ping count realtime_update 2
+	assert_success
+	refute_output --partial '"timeout"'
+	# ?ping=0: kept without pinging
+	ws_run --timeout 10 "${WS_URL}?ping=0" expect connected sleep 2.5 count realtime_update 3
+	assert_success
+	refute_output --partial '"timeout"'
+	# silent: told so, then closed
+	ws_run --timeout 10 "$WS_URL" expect connected expect error hold
+	assert_equal "$status" 2
+	MSGS=$(grep -v '^wsclient:' <<<"$MSGS")
+	run jqt error .error.code
+	assert_output '"timeout"'
+	run jqt error .error.message
+	assert_output --partial 'sent nothing for'
+	run hub_client stats
+	run jq .cutoffs_total.timeout <<<"$output"
+	assert_output 1
 }
 
 @test "an idle connection gets heartbeats (--heartbeat, KATO_SUB_HEARTBEAT)" {

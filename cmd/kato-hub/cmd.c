@@ -66,12 +66,18 @@ int cmd_parse(const char *line, size_t len, hub_cmd *c, const char **why)
 	} else if (is(line, len, "ping")) {
 		c->kind = CMD_PING;
 	} else if (arg(line, len, "ws", &a, &alen)) {
-		if (number(a, alen, CMD_HEARTBEAT_MAX, &v) < 0) {
-			*why = "bad heartbeat in ws hello";
+		const char *sp = memchr(a, ' ', alen);
+		size_t hlen = sp ? (size_t)(sp - a) : alen;
+		long sil = 0;
+		if (number(a, hlen, CMD_HEARTBEAT_MAX, &v) < 0 ||
+		    (sp && number(sp + 1, alen - hlen - 1, CMD_HEARTBEAT_MAX,
+		                  &sil) < 0)) {
+			*why = "bad heartbeat or silence in ws hello";
 			return -1;
 		}
 		c->kind = CMD_WS;
 		c->heartbeat_ms = v;
+		c->silence_ms = sil;
 	} else if (arg(line, len, "topics", &a, &alen)) {
 		if (number(a, alen, 31, &v) < 0) {
 			*why = "bad topic mask";

@@ -3,10 +3,12 @@
  * the browser's own messages are parsed by kato-sub, one process per
  * connection, and the hub, which serves everyone, only ever parses this.
  *
- *   hello   = "sub" | "snap" | "stats" | "ws " HEARTBEAT_MS
+ *   hello   = "sub" | "snap" | "stats" | "ws " HEARTBEAT_MS [" " SILENCE_MS]
  *   command = "ping" | "topics " MASK | "error " CODE " " TEXT
  *
  *   HEARTBEAT_MS  decimal 0..86400000 (0: no idle heartbeats)
+ *   SILENCE_MS    decimal 0..86400000: close a client that sent nothing
+ *                 for this long (0, or absent: never)
  *   MASK          decimal 0..31, bits of common/topics.h
  *   CODE          bad_message | unknown_type | unknown_topic | too_large
  *   TEXT          1..CMD_TEXT_MAX bytes of printable ASCII (0x20-0x7e)
@@ -41,6 +43,7 @@ enum cmd_kind {
 typedef struct hub_cmd {
 	enum cmd_kind kind;
 	long heartbeat_ms;            /* CMD_WS */
+	long silence_ms;              /* CMD_WS (0: none) */
 	unsigned mask;                /* CMD_TOPICS */
 	const char *code;             /* CMD_ERROR: a static string */
 	char text[CMD_TEXT_MAX + 1];  /* CMD_ERROR, NUL-terminated */

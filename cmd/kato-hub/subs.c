@@ -43,6 +43,8 @@ struct sub {
 	int dead;             /* closed; freed at subs_reap */
 	unsigned want;        /* S_WS: the topics it gets */
 	int64_t hb_ms;        /* S_WS: idle heartbeat period (0: none) */
+	int64_t silence_ms;   /* S_WS: close after this long unheard (0: no) */
+	int64_t heard_ms;     /* S_WS: when its last command came */
 	int64_t born_ms;      /* when it connected */
 	int64_t last_out_ms;  /* when something was last queued to it */
 	int64_t progress_ms;  /* when its queue last moved or was empty */
@@ -149,11 +151,13 @@ static int sub_flush(sub *s)
 
 /* Room left in a pipe, or -1 if it cannot be told. */
 /* Cut s off, counted in *counter.  A WebSocket client is told why (an
- * error with code too_slow): what is queued goes, except the rest of a
+ * error with code, and text): what is queued goes, except the rest of a
  * line already begun, the error follows it, and the client is closed
  * once it has taken that, or after CLOSING_MS.  Nothing else is sent to
  * it meanwhile, so what it gets is whole lines and the reason. */
-static void sub_cutoff(sub *s, unsigned long long *counter, const char *why)
+static void sub_cutoff_code(sub *s, unsigned long long *counter,
+                            const char *code, const char *text,
+                            const char *why)
 {
 	(*counter)++;
 	log_warn("subscriber %lu cut off: %s", s->id, why);
@@ -162,9 +166,7 @@ static void sub_cutoff(sub *s, unsigned long long *counter, const char *why)
 		return;
 	}
 	msgq_drop_unstarted(&s->q);
-	char text[300];
-	snprintf(text, sizeof text, "you fell behind (%s); reconnect", why);
-	msg *e = reply_error("too_slow", text);
+	msg *e = reply_error(code, text);
 	int r = e ? msgq_push(&s->q, e, SIZE_MAX, 1) : MSGQ_NOMEM;
 	msg_unref(e);
 	if (r != MSGQ_OK) {
@@ -175,6 +177,14 @@ static void sub_cutoff(sub *s, unsigned long long *counter, const char *why)
 	if (s->set->next_scan > s->closing_at)
 		s->set->next_scan = s->closing_at;
 	sub_flush(s);
+}
+
+/* Cut s off for falling behind (error too_slow). */
+static void sub_cutoff(sub *s, unsigned long long *counter, const char *why)
+{
+	char text[300];
+	snprintf(text, sizeof text, "you fell behind (%s); reconnect", why);
+	sub_cutoff_code(s, counter, "too_slow", text, why);
 }
 
 /* Queue m to s, or cut s off if that would pass the bound (a subscriber
@@ -348,6 +358,8 @@ static int sub_line(sub *s, const char *line, size_t len, int fd)
 			s->set->nws++;
 			s->want = s->set->rc.avail;
 			s->hb_ms = c.heartbeat_ms;
+			s->silence_ms = c.silence_ms;
+			s->heard_ms = clock_mono_ms();
 			if (s->hb_ms > 0 &&
 			    s->set->next_scan > clock_mono_ms() + s->hb_ms)
 				s->set->next_scan = clock_mono_ms() + s->hb_ms;
@@ -367,6 +379,7 @@ static int sub_line(sub *s, const char *line, size_t len, int fd)
 	}
 	if (s->state != S_WS || s->closing_at)
 		return 0; /* nothing more is expected: ignore it */
+	s->heard_ms = clock_mono_ms();
 	unsigned want;
 	switch (c.kind) {
 	case CMD_PING:
@@ -633,6 +646,21 @@ int64_t subs_scan(subs *ss, int64_t now)
 				         "waiting)", (long long)(now - s->progress_ms),
 				         s->q.queued);
 				sub_cutoff(s, &ss->st->cut_too_slow, why);
+				continue;
+			}
+			if (at < next)
+				next = at;
+		}
+		if (s->state == S_WS && s->silence_ms > 0) {
+			int64_t at = s->heard_ms + s->silence_ms;
+			if (now >= at) {
+				char why[160];
+				snprintf(why, sizeof why,
+				         "the client sent nothing for %lld ms "
+				         "(it pings every 30 s)",
+				         (long long)(now - s->heard_ms));
+				sub_cutoff_code(s, &ss->st->cut_timeout, "timeout",
+				                why, why);
 				continue;
 			}
 			if (at < next)

@@ -51,7 +51,7 @@
 #define BACKOFF_MAX_MS 1000 /* the stream is back within 2 s of the hub */
 
 static const char usage_text[] =
-    "usage: kato-sub [--socket PATH] [--heartbeat SECONDS]\n"
+    "usage: kato-sub [--socket PATH] [--heartbeat SECONDS] [--silence SECONDS]\n"
     "\n"
     "One WebSocket client's side of kato-live (run by websocketd, one per\n"
     "connection): hand stdout to kato-hub, which writes the stream to it,\n"
@@ -63,6 +63,10 @@ static const char usage_text[] =
     "  -b, --heartbeat SECONDS  the hub sends a heartbeat after this long\n"
     "                           without output; 0: never (default 30,\n"
     "                           $KATO_SUB_HEARTBEAT)\n"
+    "  -S, --silence SECONDS    the hub closes the connection (error timeout)\n"
+    "                           when the client sent nothing for this long;\n"
+    "                           0, or ?ping=0 in the URL: never (default 75,\n"
+    "                           $KATO_SUB_SILENCE)\n"
     "  -h, --help               show this text\n";
 
 /* Commands for the hub not sent yet (all of them, before the hand-over). */
@@ -150,6 +154,34 @@ static void say_unavailable(const char *why)
 	cJSON_free(s);
 }
 
+/* A duration setting v (named from, for errors) in ms: "0" is 0, unset
+ * or empty is def. */
+static int64_t ms_setting(const char *v, const char *from, int64_t def)
+{
+	int64_t ns;
+	if (!v || !*v)
+		return def;
+	if (!strcmp(v, "0"))
+		return 0;
+	if (clock_parse_seconds(v, &ns) < 0 || ns / 1000000 > 86400000)
+		log_usage("%s: not a number of seconds: %s", from, v);
+	return ns / 1000000 > 0 ? ns / 1000000 : 1;
+}
+
+/* 1 if the query string q (websocketd's QUERY_STRING) has the parameter
+ * p ("name=value") exactly. */
+static int query_has(const char *q, const char *p)
+{
+	size_t n = strlen(p);
+	while (q && *q) {
+		size_t len = strcspn(q, "&");
+		if (len == n && !memcmp(q, p, n))
+			return 1;
+		q += len + (q[len] == '&');
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
@@ -162,15 +194,18 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_USAGE, "the default socket path is too long");
 	const char *hb = cfg_get("KATO_SUB_HEARTBEAT");
 	const char *hb_from = "KATO_SUB_HEARTBEAT";
+	const char *sil = cfg_get("KATO_SUB_SILENCE");
+	const char *sil_from = "KATO_SUB_SILENCE";
 
 	static const struct option opts[] = {
 	    {"socket", required_argument, 0, 's'},
 	    {"heartbeat", required_argument, 0, 'b'},
+	    {"silence", required_argument, 0, 'S'},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "s:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:b:S:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (strlen(optarg) >= sizeof path)
@@ -178,25 +213,22 @@ int main(int argc, char **argv)
 			snprintf(path, sizeof path, "%s", optarg);
 			break;
 		case 'b': hb = optarg; hb_from = "--heartbeat"; break;
+		case 'S': sil = optarg; sil_from = "--silence"; break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
 		}
 	}
 	if (optind < argc)
 		log_usage("unexpected argument: %s", argv[optind]);
-	int64_t heartbeat_ms = 30000;
-	if (hb && *hb) {
-		int64_t ns;
-		if (!strcmp(hb, "0"))
-			heartbeat_ms = 0;
-		else if (clock_parse_seconds(hb, &ns) == 0 &&
-		         ns / 1000000 <= 86400000)
-			heartbeat_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
-		else
-			log_usage("%s: not a number of seconds: %s", hb_from, hb);
-	}
+	int64_t heartbeat_ms = ms_setting(hb, hb_from, 30000);
+	/* The page pings every 30 s: 2.5 of those unheard, and it is gone.
+	 * A client that cannot ping opts out with ?ping=0 in its URL. */
+	int64_t silence_ms = ms_setting(sil, sil_from, 75000);
+	if (query_has(getenv("QUERY_STRING"), "ping=0"))
+		silence_ms = 0;
 	char hello[32];
-	snprintf(hello, sizeof hello, "ws %lld", (long long)heartbeat_ms);
+	snprintf(hello, sizeof hello, "ws %lld %lld", (long long)heartbeat_ms,
+	         (long long)silence_ms);
 
 	int sigfd = sig_setup();
 	if (sigfd < 0)

@@ -180,7 +180,7 @@ run_one() {
 	if [ "$ok" = 1 ]; then
 		sleep 0.5
 		$B/procmon.py snap $srv_pids >"$d/idle.json"
-		"$OUTDIR/wsload" --port "$port" -n "$n" --sent-log "$d/sent" \
+		"$OUTDIR/wsload" --port "$port" --path "/?ping=0" -n "$n" --sent-log "$d/sent" \
 			--duration "$window" --ready-file "$d/ready" --grace 2 \
 			--connect-timeout 120 \
 			${stuck:+--stuck "$stuck" --prefill "$PREFILL" --stuck-file "$d/stuck"} \

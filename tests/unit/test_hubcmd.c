@@ -30,7 +30,11 @@ static void test_cmd(void)
 	CHECK(ok("stats", &c) && c.kind == CMD_STATS, "stats");
 	CHECK(ok("ws 30000", &c) && c.kind == CMD_WS && c.heartbeat_ms == 30000,
 	      "ws with a heartbeat");
-	CHECK(ok("ws 0", &c) && c.heartbeat_ms == 0, "ws 0: no heartbeat");
+	CHECK(ok("ws 0", &c) && c.heartbeat_ms == 0 && c.silence_ms == 0,
+	      "ws 0: no heartbeat, no silence limit");
+	CHECK(ok("ws 30000 75000", &c) && c.heartbeat_ms == 30000 &&
+	          c.silence_ms == 75000,
+	      "ws with a heartbeat and a silence limit");
 	CHECK(ok("ping", &c) && c.kind == CMD_PING && !cmd_is_hello(c.kind),
 	      "ping is a command, not a hello");
 	CHECK(ok("topics 31", &c) && c.kind == CMD_TOPICS && c.mask == 31,
@@ -43,7 +47,9 @@ static void test_cmd(void)
 	CHECK(bad("topics 32") && bad("topics -1") && bad("topics 01") &&
 	          bad("topics ") && bad("topics 3 ") && bad("topics 99999999999"),
 	      "masks out of range or malformed are refused");
-	CHECK(bad("ws") && bad("ws 86400001") && bad("ws x") && bad("ws  1"),
+	CHECK(bad("ws") && bad("ws 86400001") && bad("ws x") && bad("ws  1") &&
+	          bad("ws 1 ") && bad("ws 1 x") && bad("ws 1 2 3") &&
+	          bad("ws 1 86400001"),
 	      "bad ws hellos are refused");
 	CHECK(bad("error too_slow you are slow") != NULL,
 	      "a code kato-sub may not send is refused");
