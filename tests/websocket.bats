@@ -191,6 +191,10 @@ jqt() {
 	ws_run --timeout 10 "${WS_URL}?ping=0" expect connected sleep 2.5 count realtime_update 3
 	assert_success
 	refute_output --partial '"timeout"'
+	# ?ping=2 (a page pinging every 2 s): 2.5 pings, 5 s, allowed
+	ws_run --timeout 10 "${WS_URL}?ping=2" expect connected sleep 2.5 count realtime_update 3
+	assert_success
+	refute_output --partial '"timeout"'
 	# silent: told so, then closed
 	ws_run --timeout 10 "$WS_URL" expect connected expect error hold
 	assert_equal "$status" 2

@@ -168,18 +168,21 @@ static int64_t ms_setting(const char *v, const char *from, int64_t def)
 	return ns / 1000000 > 0 ? ns / 1000000 : 1;
 }
 
-/* 1 if the query string q (websocketd's QUERY_STRING) has the parameter
- * p ("name=value") exactly. */
-static int query_has(const char *q, const char *p)
+/* The value of parameter name in the query string q (websocketd's
+ * QUERY_STRING) as text in val (cap bytes), or NULL if it is absent. */
+static const char *query_get(const char *q, const char *name, char *val,
+                             size_t cap)
 {
-	size_t n = strlen(p);
+	size_t n = strlen(name);
 	while (q && *q) {
 		size_t len = strcspn(q, "&");
-		if (len == n && !memcmp(q, p, n))
-			return 1;
+		if (len > n && q[n] == '=' && !memcmp(q, name, n)) {
+			snprintf(val, cap, "%.*s", (int)(len - n - 1), q + n + 1);
+			return val;
+		}
 		q += len + (q[len] == '&');
 	}
-	return 0;
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -221,11 +224,20 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		log_usage("unexpected argument: %s", argv[optind]);
 	int64_t heartbeat_ms = ms_setting(hb, hb_from, 30000);
-	/* The page pings every 30 s: 2.5 of those unheard, and it is gone.
-	 * A client that cannot ping opts out with ?ping=0 in its URL. */
+	/* The page pings every 30 s (or every ?ping=N s): 2.5 of those
+	 * unheard, and it is gone.  A client that cannot ping opts out with
+	 * ?ping=0 in its URL. */
 	int64_t silence_ms = ms_setting(sil, sil_from, 75000);
-	if (query_has(getenv("QUERY_STRING"), "ping=0"))
-		silence_ms = 0;
+	char pv[32];
+	int64_t ping_ns;
+	if (query_get(getenv("QUERY_STRING"), "ping", pv, sizeof pv)) {
+		if (!strcmp(pv, "0"))
+			silence_ms = 0;
+		else if (clock_parse_seconds(pv, &ping_ns) == 0 &&
+		         ping_ns / 400000 > silence_ms &&
+		         ping_ns / 400000 <= 86400000)
+			silence_ms = ping_ns / 400000; /* 2.5 pings */
+	}
 	char hello[32];
 	snprintf(hello, sizeof hello, "ws %lld %lld", (long long)heartbeat_ms,
 	         (long long)silence_ms);
