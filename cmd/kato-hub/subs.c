@@ -630,7 +630,7 @@ int64_t subs_scan(subs *ss, int64_t now)
 		if (s->closing_at) {
 			if (now >= s->closing_at) {
 				log_warn("subscriber %lu: closed without taking "
-				         "its too_slow error", s->id);
+				         "its error", s->id);
 				sub_close(s);
 			} else if (s->closing_at < next) {
 				next = s->closing_at;
@@ -657,7 +657,7 @@ int64_t subs_scan(subs *ss, int64_t now)
 				char why[160];
 				snprintf(why, sizeof why,
 				         "the client sent nothing for %lld ms "
-				         "(it pings every 30 s)",
+				         "(the page pings every 30 s)",
 				         (long long)(now - s->heard_ms));
 				sub_cutoff_code(s, &ss->st->cut_timeout, "timeout",
 				                why, why);
