@@ -68,7 +68,8 @@ bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(TRIM) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(TRIMLD) $(LDFLAGS) $(LDLIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
+# (unit tests #include the tool sources they test: rebuild when those change)
+build/unit/%: tests/unit/%.c tests/unit/unit.h $(wildcard cmd/*/*.[ch]) build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
 
@@ -89,7 +90,7 @@ build/asan/bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/asan/libco
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) -O1 -g $(SANFLAGS) -o $@ $(filter %.c,$^) build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
 
-build/asan/unit/%: tests/unit/%.c tests/unit/unit.h build/asan/libcommon.a Makefile
+build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(wildcard cmd/*/*.[ch]) build/asan/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) -O1 -g $(SANFLAGS) -o $@ $< build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
 

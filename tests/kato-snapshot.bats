@@ -8,7 +8,7 @@ load lib/snapshot
 
 setup() {
 	export HUB_SOCKET=$BATS_TEST_TMPDIR/hub/hub.sock
-	mkdir -p "$BATS_TEST_TMPDIR/hub"
+	mkdir -p -m 700 "$BATS_TEST_TMPDIR/hub" # the hub refuses a directory others can read
 }
 
 teardown() {

@@ -9,13 +9,27 @@ load lib/hub
 setup() {
 	export HUB_SOCKET=$BATS_TEST_TMPDIR/run/hub.sock
 	export KATO_LIVE_INTERVAL=0.2
-	unset KATO_SUB_HEARTBEAT WEBSOCKET_SELECTIVE_SUBSCRIPTIONS
+	unset KATO_SUB_HEARTBEAT KATO_SUB_SILENCE WEBSOCKET_SELECTIVE_SUBSCRIPTIONS
 }
 
 teardown() {
 	stop_spawned
 	hub_close_input
 	assert_no_sanitizer_reports "$BATS_TEST_TMPDIR/hub.err" "$BATS_TEST_TMPDIR/ws.err"
+}
+
+# proc_exited PID: gone, or a zombie its parent has not reaped yet
+proc_exited() {
+	[ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
+# hub_pipes: how many pipes the hub holds
+hub_pipes() {
+	local f n=0
+	for f in /proc/$HUB_PID/fd/*; do
+		case $(readlink "$f") in pipe:*) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
 }
 
 # jq over the messages of one type in $MSGS (from ws_run): jqt TYPE FILTER
@@ -26,8 +40,10 @@ jqt() {
 @test "kato-sub --help prints the usage that the man page shows" {
 	run "$KL_BIN/kato-sub" --help
 	assert_success
-	assert_line --index 0 'usage: kato-sub [--socket PATH] [--heartbeat SECONDS]'
+	assert_line --index 0 'usage: kato-sub [--socket PATH] [--heartbeat SECONDS] [--silence SECONDS]'
 	run "$KL_BIN/kato-sub" --heartbeat soon
+	assert_equal "$status" 100
+	run "$KL_BIN/kato-sub" --silence never
 	assert_equal "$status" 100
 }
 
@@ -161,6 +177,37 @@ jqt() {
 	assert_line --index 1 '["timestamp","type"]'
 }
 
+@test "a client silent for --silence is closed with error timeout; one that pings, or says ?ping=0, stays" {
+	export KATO_SUB_SILENCE=1.5
+	start_hub
+	start_feed --interval 0.2
+	start_ws
+	# pings every 0.5 s: kept
+	ws_run --timeout 10 "$WS_URL" expect connected send ping sleep 0.5 send ping sleep 0.5 \
+		send ping sleep 0.5 send ping sleep 0.5 send ping count realtime_update 2
+	assert_success
+	refute_output --partial '"timeout"'
+	# ?ping=0: kept without pinging
+	ws_run --timeout 10 "${WS_URL}?ping=0" expect connected sleep 2.5 count realtime_update 3
+	assert_success
+	refute_output --partial '"timeout"'
+	# ?ping=2 (a page pinging every 2 s): 2.5 pings, 5 s, allowed
+	ws_run --timeout 10 "${WS_URL}?ping=2" expect connected sleep 2.5 count realtime_update 3
+	assert_success
+	refute_output --partial '"timeout"'
+	# silent: told so, then closed
+	ws_run --timeout 10 "$WS_URL" expect connected expect error hold
+	assert_equal "$status" 2
+	MSGS=$(grep -v '^wsclient:' <<<"$MSGS")
+	run jqt error .error.code
+	assert_output '"timeout"'
+	run jqt error .error.message
+	assert_output --partial 'sent nothing for'
+	run hub_client stats
+	run jq .cutoffs_total.timeout <<<"$output"
+	assert_output 1
+}
+
 @test "an idle connection gets heartbeats (--heartbeat, KATO_SUB_HEARTBEAT)" {
 	export KATO_SUB_HEARTBEAT=0.3
 	start_hub
@@ -185,29 +232,50 @@ jqt() {
 	assert_output "$(printf '"%s"\n' bad_message bad_message bad_message unknown_type bad_message too_large)"
 }
 
-@test "a killed hub: clients get hub_unavailable, then the stream again when it is back" {
+@test "a hub killed with kill -9: every kato-sub exits, the WebSocket closes, and clients get data within 2 s of the hub being back" {
 	start_hub
 	start_feed --interval 0.2
 	start_ws
-	"${WSCLIENT[@]}" 3>&- --timeout 20 "$WS_URL" expect realtime_update expect error count realtime_update 2 \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/client.err" &
-	local c=$!
-	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/out"
+	local i cs=()
+	for i in 1 2 3; do
+		"${WSCLIENT[@]}" 3>&- --timeout 20 "$WS_URL" expect realtime_update hold \
+			>"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/client.err.$i" &
+		cs+=($!)
+	done
+	for i in 1 2 3; do wait_until 10 grep -q realtime_update "$BATS_TEST_TMPDIR/out.$i"; done
+	wait_subs 3
+	local pids
+	pids=$(sub_pids)
 	kill -KILL "$HUB_PID" "$FEED_PID"
-	wait_until 5 grep -q hub_unavailable "$BATS_TEST_TMPDIR/out"
-	sleep 0.5
+	# each client sees its connection closed (wsclient: 2) ...
+	local st
+	for i in 0 1 2; do
+		st=0
+		wait "${cs[$i]}" || st=$?
+		assert_equal "$st" 2
+	done
+	# ... and no kato-sub is left behind
+	local p
+	for p in $pids; do wait_until 5 bash -c "! kill -0 $p"; done
+	[ -z "$(sub_pids)" ]
+	# a client reconnecting meanwhile hears the hub is unavailable; once
+	# the hub is back it has data within 2 s
+	"${WSCLIENT[@]}" 3>&- --stamp --timeout 30 "$WS_URL" expect error expect realtime_update \
+		>"$BATS_TEST_TMPDIR/again" 2>&1 &
+	local again=$!
+	wait_until 10 grep -q hub_unavailable "$BATS_TEST_TMPDIR/again"
+	local t0=$(date +%s%N)
 	start_hub
 	start_feed --interval 0.2
-	wait "$c"
-	MSGS=$(cat "$BATS_TEST_TMPDIR/out")
-	run jqt error .error.code
-	assert_output '"hub_unavailable"'
-	# frames after the error
-	run bash -c "sed -n '/hub_unavailable/,\$p' '$BATS_TEST_TMPDIR/out' | grep -c realtime_update"
-	assert_output 2
+	wait "$again"
+	local ms
+	ms=$(jq -s --argjson t0 "$t0" '[.[] | select(.type == "realtime_update")][0]._recv_ns - $t0 | ./1e6 | floor' \
+		"$BATS_TEST_TMPDIR/again")
+	echo "# data $ms ms after the hub was started again" >&3
+	[ "$ms" -lt 2000 ]
 }
 
-@test "no hub at all: connected, then hub_unavailable, and the stream once a hub starts" {
+@test "no hub at all: hub_unavailable, then connected and the stream once a hub starts" {
 	start_ws
 	"${WSCLIENT[@]}" 3>&- --timeout 20 "$WS_URL" expect error expect realtime_update \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/client.err" &
@@ -217,18 +285,36 @@ jqt() {
 	start_feed --interval 0.2
 	wait "$c"
 	run cat "$BATS_TEST_TMPDIR/out"
-	assert_line --index 0 --partial '"type":"connected"'
-	assert_line --index 1 --partial '"code":"hub_unavailable"'
+	assert_line --index 0 --partial '"code":"hub_unavailable"'
+	assert_line --index 1 --partial '"type":"connected"'
 	assert_line --index 2 --partial '"type":"realtime_update"'
 }
 
-@test "a client that stops reading does not delay the others" {
+@test "kato-sub hands its stdout to the hub and keeps no copy of it" {
+	start_hub
+	start_ws
+	local before
+	before=$(hub_pipes)
+	"${WSCLIENT[@]}" 3>&- --timeout 10 "$WS_URL" expect connected hold >/dev/null 2>&1 &
+	KL_PIDS+=($!)
+	wait_subs 1
+	local sub
+	sub=$(sub_pids)
+	# kato-sub's fd 1 is /dev/null now; the hub holds the pipe websocketd reads
+	wait_until 5 test "$(readlink /proc/$sub/fd/1)" = /dev/null
+	assert_equal "$(hub_pipes)" $((before + 1))
+}
+
+@test "a client that stops reading does not delay the others, and is cut off" {
 	start_hub --max-queue 262144
 	start_ws
 	"${WSCLIENT[@]}" 3>&- stuck "$WS_URL" >"$BATS_TEST_TMPDIR/stuck" &
 	local stuck=$!
 	KL_PIDS+=("$stuck")
 	wait_until 5 grep -q stuck "$BATS_TEST_TMPDIR/stuck"
+	wait_subs 1
+	local stuck_sub
+	stuck_sub=$(sub_pids)
 	# 20 KB frames every 20 ms: the stuck client's buffers fill in seconds
 	start_feed --interval 0.02 --pad 20000
 	sleep 2
@@ -239,13 +325,105 @@ jqt() {
 	assert_output true
 	run jq -s '[.[] | select(.type == "realtime_update") | (._recv_ns - .sent_ns) / 1e6] | .[1:] | max < 500' <<<"$MSGS"
 	assert_output true
-	# the stuck one's kato-sub is cut off by the hub and does not grow
+	# the stuck one is cut off by the hub: its kato-sub exits
 	wait_until 20 grep -q 'cut off' "$BATS_TEST_TMPDIR/hub.err"
-	local pid rss
-	for pid in $(sub_pids); do
-		rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-		[ "$rss" -lt 200000 ]
+	# (exited: websocketd reaps it only once its stuck write returns)
+	wait_until 15 proc_exited "$stuck_sub"
+}
+
+# fall_behind HUB_OPTIONS...: a client reads one 100 KB frame, stops
+# reading for 6 s while they come at 50/s, then reads what is left: it
+# must end with an error too_slow, and the server closing the connection
+# (wsclient exits 2).  Then $output is the hub's cut-offs.
+fall_behind() {
+	start_hub "$@"
+	start_ws
+	start_feed --interval 0.02 --pad 100000
+	ws_run --timeout 30 "$WS_URL" expect realtime_update sleep 6 expect error hold
+	assert_equal "$status" 2
+	assert_line --partial 'wsclient: connection closed'
+	MSGS=$(grep -v '^wsclient:' <<<"$MSGS")
+	run jqt error .error.code
+	assert_output '"too_slow"'
+	# every line it got is whole JSON (nothing half-written before the error)
+	run jq -e -s 'length > 1' <<<"$MSGS"
+	assert_success
+	run hub_client stats
+	run jq -c .cutoffs_total <<<"$output"
+}
+
+@test "a client that falls behind is told too_slow (queue full), then the connection closes" {
+	fall_behind --max-queue 262144
+	assert_output --partial '"queue_full":1'
+	run jqt error .error.message
+	assert_output --partial 'you fell behind'
+}
+
+@test "a client that takes nothing for --slow-timeout is cut off with too_slow" {
+	fall_behind --max-queue 104857600 --slow-timeout 1
+	assert_output --partial '"too_slow":1'
+	run jqt error .error.message
+	assert_output --partial 'took nothing for'
+}
+
+@test "one serialization per topic set: three metrics-only clients cost one view per frame" {
+	start_hub
+	start_ws
+	local i cs=()
+	for i in 1 2 3; do
+		"${WSCLIENT[@]}" 3>&- --timeout 10 "$WS_URL" expect connected \
+			send '{"type":"subscribe","subscriptions":["metrics"]}' expect subscribed \
+			count realtime_update 1 >"$BATS_TEST_TMPDIR/m.$i" &
+		cs+=($!)
 	done
+	"${WSCLIENT[@]}" 3>&- --timeout 10 "$WS_URL" expect connected count realtime_update 1 \
+		>"$BATS_TEST_TMPDIR/all" &
+	cs+=($!)
+	for i in 1 2 3; do wait_until 10 grep -q subscribed "$BATS_TEST_TMPDIR/m.$i"; done
+	wait_until 10 grep -q connected "$BATS_TEST_TMPDIR/all"
+	hub_send '{"type":"realtime_update","data":{"metrics":{"n":1},"health":{},"containers":{"containers":[]},"sessions":{"active_count":1}},"stale":[],"sources":{}}'
+	for i in "${cs[@]}"; do wait "$i"; done
+	for i in 1 2 3; do
+		run jq -c 'select(.type == "realtime_update") | .data | keys' "$BATS_TEST_TMPDIR/m.$i"
+		assert_output '["health","metrics"]'
+	done
+	run jq -c 'select(.type == "realtime_update") | .data | keys' "$BATS_TEST_TMPDIR/all"
+	assert_output '["containers","health","metrics","sessions"]'
+	run hub_client stats
+	run jq -c '[.serializations_total, .frames_sent_total]' <<<"$output"
+	assert_output '[1,4]'
+}
+
+@test "a client subscribed to system_alerts only gets no realtime_update" {
+	start_hub
+	start_feed --interval 0.2 --events
+	start_ws
+	ws_run "$WS_URL" expect realtime_update \
+		send '{"type":"subscribe","subscriptions":["system_alerts"]}' \
+		expect subscribed count system_alert 4
+	assert_success
+	local after
+	after=$(printf '%s\n' "$MSGS" | sed -n '/"type":"subscribed"/,$p')
+	run jq -r '.type' <<<"$after"
+	refute_output --partial realtime_update
+	refute_output --partial session_event
+	assert_output --partial system_alert
+}
+
+@test "a binary message gets a bad_message error (with the message glued to it) and the connection stays" {
+	start_hub
+	start_ws
+	ws_run --timeout 5 "$WS_URL" expect connected \
+		sendbin 82ff0001 send '{"type":"ping"}' expect error \
+		send ping expect heartbeat
+	assert_success
+	run jqt error .error.code
+	assert_output '"bad_message"'
+	run jqt error .error.message
+	assert_output --partial 'binary'
+	# what the client sent is not echoed back as raw bytes
+	run jq -r 'select(.type == "error") | .error.message' <<<"$MSGS"
+	refute_output --partial $'\xff'
 }
 
 @test "closing a connection leaves no kato-sub process, nor does a client that vanishes" {
@@ -274,9 +452,12 @@ jqt() {
 	start_hub
 	start_feed --interval 0.2
 	# stdin closes: kato-sub must be gone at once (100 ms; slack for ASan)
-	local fifo=$BATS_TEST_TMPDIR/sub.in
-	mkfifo "$fifo"
-	"$KL_BIN/kato-sub" <"$fifo" >"$BATS_TEST_TMPDIR/sub.out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
+	local fifo=$BATS_TEST_TMPDIR/sub.in out=$BATS_TEST_TMPDIR/sub.pipe
+	mkfifo "$fifo" "$out"
+	# its stdout must be a pipe (the hub refuses anything else)
+	cat <"$out" >"$BATS_TEST_TMPDIR/sub.out" 3>&- &
+	KL_PIDS+=($!)
+	"$KL_BIN/kato-sub" <"$fifo" >"$out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
 	local s=$!
 	exec {w}>"$fifo"
 	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out"
@@ -287,7 +468,9 @@ jqt() {
 	echo "exit after EOF: $ms ms" >&3
 	[ "$ms" -lt 500 ]
 	# SIGTERM
-	"$KL_BIN/kato-sub" <"$fifo" >"$BATS_TEST_TMPDIR/sub.out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
+	cat <"$out" >"$BATS_TEST_TMPDIR/sub.out" 3>&- &
+	KL_PIDS+=($!)
+	"$KL_BIN/kato-sub" <"$fifo" >"$out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
 	s=$!
 	exec {w}>"$fifo"
 	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out"

@@ -7,8 +7,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* mkdir -p for the socket's directory; the ones we create are 0700. */
-static int make_dirs(const char *path, char err[LSOCK_ERR_LEN])
+int lsock_check_dir(const char *dir, int gid, char err[LSOCK_ERR_LEN])
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, LSOCK_ERR_LEN, "unable to look at %s: %s", dir,
+		         strerror(errno));
+		return LSOCK_ETEMP;
+	}
+	unsigned mode = st.st_mode & 07777;
+	if (S_ISLNK(st.st_mode))
+		snprintf(err, LSOCK_ERR_LEN,
+		         "refusing %s: a symbolic link, not a directory "
+		         "(someone else may control where it points)", dir);
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, LSOCK_ERR_LEN, "refusing %s: not a directory", dir);
+	else if (st.st_uid != geteuid())
+		snprintf(err, LSOCK_ERR_LEN,
+		         "refusing %s: owned by uid %u, not %u (another user "
+		         "could serve forged data there)",
+		         dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (mode == 0700)
+		return LSOCK_OK;
+	else if (gid >= 0 && (mode == 0750 || mode == 0710) &&
+	         st.st_gid == (gid_t)gid)
+		return LSOCK_OK;
+	else if (gid >= 0)
+		snprintf(err, LSOCK_ERR_LEN,
+		         "refusing %s: mode %04o group %u, want 0700, or 0750 "
+		         "with group %d (KATO_HUB_GROUP)",
+		         dir, mode, (unsigned)st.st_gid, gid);
+	else
+		snprintf(err, LSOCK_ERR_LEN,
+		         "refusing %s: mode %04o, want 0700 (or 0750 with "
+		         "KATO_HUB_GROUP)", dir, mode);
+	return LSOCK_EUSAGE;
+}
+
+/* mkdir -p for the socket's directory; the ones we create are 0700, the
+ * socket's own 0750 with group gid when gid >= 0. */
+static int make_dirs(const char *path, int gid, char err[LSOCK_ERR_LEN])
 {
 	char d[LSOCK_PATH_LEN];
 	snprintf(d, sizeof d, "%s", path);
@@ -20,7 +58,16 @@ static int make_dirs(const char *path, char err[LSOCK_ERR_LEN])
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+			if (mkdir(d, 0700) == 0) {
+				if (!c && gid >= 0 &&
+				    (chown(d, (uid_t)-1, (gid_t)gid) < 0 ||
+				     chmod(d, 0750) < 0)) {
+					snprintf(err, LSOCK_ERR_LEN,
+					         "unable to give %s to group %d: %s",
+					         d, gid, strerror(errno));
+					return -1;
+				}
+			} else if (errno != EEXIST) {
 				snprintf(err, LSOCK_ERR_LEN, "unable to create %s: %s",
 				         d, strerror(errno));
 				return -1;
@@ -45,7 +92,7 @@ static int fail(lsock *l, int code, char err[LSOCK_ERR_LEN], const char *what,
 	return code;
 }
 
-int lsock_open(lsock *l, const char *path, char err[LSOCK_ERR_LEN])
+int lsock_open(lsock *l, const char *path, int gid, char err[LSOCK_ERR_LEN])
 {
 	*l = (lsock){.fd = -1};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -55,8 +102,20 @@ int lsock_open(lsock *l, const char *path, char err[LSOCK_ERR_LEN])
 	}
 	strcpy(sa.sun_path, path);
 	snprintf(l->path, sizeof l->path, "%s", path);
-	if (make_dirs(path, err) < 0)
+	if (make_dirs(path, gid, err) < 0)
 		return LSOCK_ETEMP;
+	char dir[LSOCK_PATH_LEN];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int dr = lsock_check_dir(dir, gid, err);
+	if (dr != LSOCK_OK)
+		return dr;
 
 	struct stat st;
 	if (lstat(path, &st) == 0) {
@@ -86,6 +145,8 @@ int lsock_open(lsock *l, const char *path, char err[LSOCK_ERR_LEN])
 	}
 	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 		return fail(l, LSOCK_ETEMP, err, "unable to bind", path);
+	if (chmod(path, gid >= 0 ? 0660 : 0600) < 0)
+		return fail(l, LSOCK_ETEMP, err, "unable to chmod", path);
 	if (stat(path, &st) == 0) {
 		l->dev = st.st_dev;
 		l->ino = st.st_ino;

@@ -14,6 +14,7 @@ msg *msg_new(const char *line, size_t len)
 	if (!m)
 		return NULL;
 	m->refs = 1;
+	m->frame = 0;
 	m->len = len + 1;
 	memcpy(m->data, line, len);
 	m->data[len] = '\n';
@@ -49,7 +50,7 @@ int msgq_push(msgq *q, msg *m, size_t max, int force)
 	return MSGQ_OK;
 }
 
-ssize_t msgq_write(msgq *q, int fd)
+ssize_t msgq_write(msgq *q, int fd, msgq_tally *t)
 {
 	if (q->n == 0)
 		return 0;
@@ -65,6 +66,8 @@ ssize_t msgq_write(msgq *q, int fd)
 	if (w < 0)
 		return -1;
 	q->queued -= (size_t)w;
+	if (t)
+		t->bytes += (unsigned long long)w;
 	size_t left = (size_t)w;
 	while (left > 0) {
 		msg *m = q->ring[q->head];
@@ -75,11 +78,26 @@ ssize_t msgq_write(msgq *q, int fd)
 		}
 		left -= rest;
 		q->off = 0;
+		if (t) {
+			t->msgs++;
+			t->frames += m->frame != 0;
+		}
 		msg_unref(m);
 		q->head = (q->head + 1) & (q->cap - 1);
 		q->n--;
 	}
 	return w;
+}
+
+void msgq_drop_unstarted(msgq *q)
+{
+	size_t keep = q->off > 0 ? 1 : 0;
+	for (size_t i = keep; i < q->n; i++) {
+		msg *m = q->ring[(q->head + i) & (q->cap - 1)];
+		q->queued -= m->len;
+		msg_unref(m);
+	}
+	q->n = keep;
 }
 
 void msgq_clear(msgq *q)

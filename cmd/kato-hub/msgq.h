@@ -25,6 +25,7 @@
 /* One input line and its '\n', shared by every queue that holds it. */
 typedef struct msg {
 	unsigned refs; /* queues and retain slots holding it */
+	int frame;     /* a realtime_update (counted as a frame when sent) */
 	size_t len;    /* bytes in data, '\n' included */
 	char data[];   /* the line */
 } msg;
@@ -59,11 +60,22 @@ enum {
  * MSGQ_OVER or MSGQ_NOMEM. */
 int msgq_push(msgq *q, msg *m, size_t max, int force);
 
+/* What went out, summed over writes (the hub's statistics). */
+typedef struct msgq_tally {
+	unsigned long long bytes;  /* bytes written */
+	unsigned long long msgs;   /* messages written whole */
+	unsigned long long frames; /* of which frames (msg.frame) */
+} msgq_tally;
+
 /* One writev(2) to fd of up to MSGQ_IOV queued messages; what went is
- * taken off the queue (a message partly written stays, with off set).
- * Returns the bytes written (0 if q is empty), or -1 with errno from
- * writev (EAGAIN on a full non-blocking socket). */
-ssize_t msgq_write(msgq *q, int fd);
+ * taken off the queue (a message partly written stays, with off set) and
+ * added to *t (if not NULL).  Returns the bytes written (0 if q is empty),
+ * or -1 with errno from writev (EAGAIN on a full non-blocking fd). */
+ssize_t msgq_write(msgq *q, int fd, msgq_tally *t);
+
+/* Drop every queued message except one already partly written (whose
+ * rest must still go, or the reader gets half a line). */
+void msgq_drop_unstarted(msgq *q);
 
 /* Drop every queued message and the ring; q is empty again. */
 void msgq_clear(msgq *q);

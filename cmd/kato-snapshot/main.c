@@ -46,9 +46,10 @@
 #include "js.h"
 #include "log.h"
 #include "promcgi.h"
+#include "ndj.h"
 #include "request.h"
 
-#define MAX_SNAP (8 * 1024 * 1024)
+#define MAX_SNAP NDJ_LINE_MAX /* the longest retained message */
 #define STALE_INTERVALS 3 /* a frame older than this many intervals is stale */
 
 static const char usage_text[] =

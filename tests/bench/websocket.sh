@@ -26,6 +26,10 @@
 #     between it and the server are full (loopback TCP alone buffers ~4 MB:
 #     two minutes at 10 frames/s), and the largest per-process memory
 #     growth while it stays stuck;
+#   * kato-live with WEBSOCKET_CONTAINER_STATS=false and every other client
+#     subscribed to metrics only (server "kato-live-sets", BENCH_SETS=1):
+#     two topic sets, so two views of each frame for all the clients; the
+#     hub's own count of them (its hub_stats line) goes in the results;
 #   * kato-merge's tick jitter at a 100 ms interval (tests/bench/tickjitter.py).
 #
 # Settings (environment):
@@ -39,6 +43,7 @@
 #   BENCH_TICK_SECONDS=60        kato-merge jitter run (0: skip; the issue's
 #                                figure is over 600)
 #   BENCH_SERVERS="kato-live python floor"
+#   BENCH_SETS=1                 also run kato-live-sets at each client count
 #   BENCH_HUB, BENCH_SUB         commands standing in for kato-hub/kato-sub
 #   KL_BIN=bin                   where the tools are
 #   BENCH_RESULTS=build/bench/websocket.ndjson
@@ -60,6 +65,7 @@ STUCK_WINDOW=${BENCH_STUCK_SECONDS:-20}
 BURST=$(awk "BEGIN{print $PREFILL / 2}")
 TICK_S=${BENCH_TICK_SECONDS:-60}
 SERVERS=${BENCH_SERVERS-kato-live python floor}
+SETS=${BENCH_SETS:-1}
 HUB=${BENCH_HUB:-$KL_BIN/kato-hub}
 SUB=${BENCH_SUB:-$KL_BIN/kato-sub}
 OUTDIR=$TOP/build/bench
@@ -139,10 +145,16 @@ run_one() {
 	port=$(free_port)
 	mkfifo "$d/frames"
 	say "$server: $n clients${stuck:+ + $stuck stuck} on port $port"
-	local hub=$HUB sub=$SUB
+	local hub=$HUB sub=$SUB subscribe=""
 	[ "$server" = floor ] && { hub=$OUTDIR/floor/kato-hub; sub=$OUTDIR/floor/kato-sub; }
+	if [ "$server" = kato-live-sets ]; then
+		export WEBSOCKET_CONTAINER_STATS=false
+		subscribe='{"type":"subscribe","subscriptions":["metrics"]}'
+	else
+		unset WEBSOCKET_CONTAINER_STATS
+	fi
 	case $server in
-	kato-live|floor)
+	kato-live|kato-live-sets|floor)
 		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
 		$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
 		PIDS+=($!); srv_pids="$!"
@@ -168,10 +180,11 @@ run_one() {
 	if [ "$ok" = 1 ]; then
 		sleep 0.5
 		$B/procmon.py snap $srv_pids >"$d/idle.json"
-		"$OUTDIR/wsload" --port "$port" -n "$n" --sent-log "$d/sent" \
+		"$OUTDIR/wsload" --port "$port" --path "/?ping=0" -n "$n" --sent-log "$d/sent" \
 			--duration "$window" --ready-file "$d/ready" --grace 2 \
 			--connect-timeout 120 \
 			${stuck:+--stuck "$stuck" --prefill "$PREFILL" --stuck-file "$d/stuck"} \
+			${subscribe:+--subscribe-half "$subscribe"} \
 			>"$d/wsload.json" 2>"$d/wsload.err" &
 		wsl=$!; PIDS+=($wsl)
 		# Fill the stuck client's buffers with a burst while it is alone.
@@ -186,6 +199,11 @@ run_one() {
 			err="wsload never started its window: $(tail -1 "$d/wsload.err")"; ok=0
 		fi
 		wait "$wsl"
+		# the hub's counters (kato-hub only: the floor has none)
+		case $server in kato-live*)
+			$PY -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n"); print(s.makefile().readline().strip())' \
+				"$d/hub.sock" >"$d/stats.json" 2>/dev/null ;;
+		esac
 		[ -s "$d/wsload.json" ] || { [ -n "$err" ] || err="wsload: $(tail -1 "$d/wsload.err")"; ok=0; }
 	fi
 	stop_all
@@ -196,10 +214,11 @@ run_one() {
 			--slurpfile grow <($B/procmon.py grow "$d/start.json" "$d/end.json") \
 			--slurpfile gc <($B/procmon.py mem "$d/end.json" "$d/start.json") \
 			--arg hublog "$(tail -3 "$d/hub.err" 2>/dev/null)" \
+			--argjson hubstats "$([ -s "$d/stats.json" ] && cat "$d/stats.json" || echo null)" \
 			--arg produced "$(cat "$d/produce.err")" \
 			'{server:$server, rate:$rate, frame_bytes:$size, load:., cpu:$cpu[0],
 			  mem:$mem[0], growth_in_window:$grow[0], growth_by_comm_in_window:$gc[0].growth,
-			  producer:$produced,
+			  producer:$produced, hub_stats:$hubstats,
 			  hub_stderr_tail:$hublog}' "$d/wsload.json" >>"$RESULTS"
 	else
 		say "$server $n clients: failed: $err"
@@ -262,6 +281,9 @@ for n in $CLIENTS; do
 		fi
 		run_one "$s" "$n" ""
 	done
+	case " $SERVERS " in *" kato-live "*)
+		[ "$SETS" = 1 ] && run_one kato-live-sets "$n" "" ;;
+	esac
 done
 if [ "$STUCK_N" -gt 0 ]; then
 	for s in $SERVERS; do
@@ -317,6 +339,8 @@ jq -rs '
       ([$a.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", ")) +
       ", python " + ([$b.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", "))
      else "" end))' "$RESULTS"
+jq -r 'select(.hub_stats != null) |
+  "- \(.server), \(.load.clients) clients: kato-hub printed \(.hub_stats.serializations_total) frame views for \(.hub_stats.messages_in_total) frames in (\((.hub_stats.serializations_total / ([.hub_stats.messages_in_total, 1] | max)) * 100 | round / 100) per frame, whatever the number of clients); cut off: \(.hub_stats.cutoffs_total | tostring)"' "$RESULTS"
 jq -r 'select(.tick) |
   def line(name): "| \(name) | \(.interval_ms) ms | \(.seconds) s | \(.ticks) | \(.missed) | \(.jitter_ms.p50) | \(.jitter_ms.p99) | \(.jitter_ms.max) | \(.interval_err_ms.p99) | \(.drift_ms) |";
   "\nTick jitter (|phase - median phase| of each frame'"'"'s arrival at a reader on a pipe, phase = arrival time modulo the interval; the control is a Python loop sleeping to absolute deadlines, run at the same time)\n",

@@ -17,6 +17,10 @@
  * never arrived.  Latency samples come from every measured frame that did
  * arrive.
  *
+ * --subscribe-half TEXT sends TEXT (a subscribe message, at most 125
+ * bytes) from every other measured client as soon as it is open, so half
+ * the clients take other topics than the rest.
+ *
  * --stuck K opens K extra connections first, with a tiny SO_RCVBUF: they
  * complete the handshake and then are never read again, so the kernel
  * buffers between them and the server fill up and stay full.  Once they
@@ -119,7 +123,8 @@ static void usage(void)
 	    "              --sent-log FILE [--duration 10] [--settle 1] [--grace 2]\n"
 	    "              [--stuck K] [--prefill 5] [--stuck-file FILE]\n"
 	    "              [--ready-file FILE]\n"
-	    "              [--connect-timeout 60] [--concurrency 64]\n");
+	    "              [--connect-timeout 60] [--concurrency 64]\n"
+	    "              [--subscribe-half TEXT]\n");
 	exit(100);
 }
 
@@ -382,10 +387,10 @@ int main(int argc, char **argv)
 		{"stuck", 1, 0, 'k'}, {"prefill", 1, 0, 'f'},
 		{"sent-log", 1, 0, 'l'}, {"ready-file", 1, 0, 'r'},
 		{"connect-timeout", 1, 0, 't'}, {"concurrency", 1, 0, 'c'},
-		{"stuck-file", 1, 0, 'S'},
+		{"stuck-file", 1, 0, 'S'}, {"subscribe-half", 1, 0, 'B'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	const char *host = "127.0.0.1", *path = "/", *sent_log = NULL,
-	           *ready_file = NULL, *stuck_file = NULL;
+	           *ready_file = NULL, *stuck_file = NULL, *sub_half = NULL;
 	int port = 0, n = 0, nstuck = 0, conc = 64, o, i, ep, ready = 0,
 	    started = 0, inflight = 0, failed = 0;
 	double duration = 10, settle = 1, grace = 2, prefill = 5, ctimeout = 60;
@@ -410,6 +415,7 @@ int main(int argc, char **argv)
 		case 't': ctimeout = atof(optarg); break;
 		case 'c': conc = atoi(optarg); break;
 		case 'S': stuck_file = optarg; break;
+		case 'B': sub_half = optarg; break;
 		default: usage();
 		}
 	}
@@ -541,6 +547,11 @@ int main(int argc, char **argv)
 							c->st = C_OPEN;
 							ready++;
 							inflight--;
+							if (sub_half && !c->stuck &&
+							    (c - cl) % 2 == 0)
+								send_frame(c, 1,
+								    (const unsigned char *)sub_half,
+								    strlen(sub_half));
 						}
 					}
 					if (c->st == C_OPEN)

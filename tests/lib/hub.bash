@@ -18,8 +18,10 @@
 #   start_feed [hubfeed.py options...]   e.g. --interval 0.2 --events
 #       a producer (tests/lib/hubfeed.py: realtime_update frames with
 #       "seq" and "sent_ns") writing into the hub's FIFO; FEED_PID.
-#   hub_client sub|snap|stall [--count N] [--timeout S]
+#   hub_client sub|snap|stats|stall [--count N] [--timeout S]
 #       tests/lib/hubclient.py on $HUB_SOCKET
+#   wait_subscribers N      wait (10 s) until the hub counts N plain
+#                           subscribers (its stats line)
 #   start_ws [websocketd options...]
 #       websocketd on a free 127.0.0.1 port running $KL_BIN/kato-sub per
 #       connection (--maxforks 100, --passenv for the variables kato-sub
@@ -98,6 +100,14 @@ hub_client() {
 	"$PY3" "$HUB_LIB/hubclient.py" "$HUB_SOCKET" "$@" 3>&-
 }
 
+_subscribers_are() {
+	[ "$("$PY3" "$HUB_LIB/hubclient.py" "$HUB_SOCKET" stats --timeout 2 | jq .subscribers)" = "$1" ]
+}
+
+wait_subscribers() {
+	wait_until 10 _subscribers_are "$1"
+}
+
 start_ws() {
 	local try port
 	: "${KL_SUB_CMD:=$KL_BIN/kato-sub}"
@@ -105,7 +115,7 @@ start_ws() {
 	for try in 1 2 3; do
 		port=$(free_port)
 		spawn websocketd --address 127.0.0.1 --port "$port" --maxforks 100 \
-			--passenv KATO_HUB_SOCKET,KATO_SUB_HEARTBEAT,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,WEBSOCKET_SELECTIVE_SUBSCRIPTIONS,WEBSOCKET_CONTAINER_STATS,WEBSOCKET_SESSION_EVENTS,WEBSOCKET_SYSTEM_ALERTS,ASAN_OPTIONS,UBSAN_OPTIONS,PATH \
+			--passenv KATO_HUB_SOCKET,KATO_SUB_HEARTBEAT,KATO_SUB_SILENCE,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,WEBSOCKET_SELECTIVE_SUBSCRIPTIONS,WEBSOCKET_CONTAINER_STATS,WEBSOCKET_SESSION_EVENTS,WEBSOCKET_SYSTEM_ALERTS,ASAN_OPTIONS,UBSAN_OPTIONS,PATH \
 			"$@" "$KL_SUB_CMD" 2>>"$BATS_TEST_TMPDIR/ws.err" >/dev/null 3>&-
 		WS_PID=$LAST_PID
 		if wait_until 10 port_open "$port"; then

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """hubclient.py - a tiny kato-hub subscriber for tests.
 
-  hubclient.py SOCKET sub|snap [--count N] [--timeout SECONDS]
+  hubclient.py SOCKET sub|snap|stats [--count N] [--timeout SECONDS]
   hubclient.py SOCKET stall
 
-sub/snap: send the hello, print every line received, stop after N lines
+sub/snap/stats: send the hello, print every line received, stop after N lines
 (sub) or when the hub closes; exit 1 on timeout (default 10 s) with what
 arrived so far printed.  stall: subscribe with a tiny receive buffer and
 never read (a stuck subscriber); runs until killed, or exits 0 when the
@@ -17,7 +17,7 @@ import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("socket")
-ap.add_argument("mode", choices=["sub", "snap", "stall"])
+ap.add_argument("mode", choices=["sub", "snap", "stats", "stall"])
 ap.add_argument("--count", type=int, default=0)
 ap.add_argument("--timeout", type=float, default=10)
 a = ap.parse_args()

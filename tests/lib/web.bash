@@ -45,7 +45,7 @@ start_pipeline() {
 		# its own private Podman service and demo containers, not the
 		# machine's engine
 		env -u DOCKER_HOST -u KATO_API_URL \
-			"$TOP/scripts/kato-live" --demo --port "$port" --bin "$KL_BIN" --socket "$WEB_DIR/hub.sock" \
+			"$TOP/scripts/kato-live" --demo --port "$port" --bin "$KL_BIN" --socket "$WEB_DIR/run/hub.sock" \
 			--env-file "$WEB_DIR/test.env" >"$WEB_DIR/kato-live.out" 2>"$WEB_DIR/kato-live.err" &
 		export WEB_PID=$!
 		wait_until 60 grep -q "^http://" "$WEB_DIR/kato-live.out" && break

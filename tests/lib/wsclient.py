@@ -10,6 +10,7 @@ per line, as it arrives (with --stamp, a JSON object message gets
   count TYPE N      read until N messages of that type have arrived
   send TEXT         send one text message
   sendsize N        send a text message of N bytes ("x" * N)
+  sendbin HEX       send one binary message (its bytes in hex)
   collect S         read for S seconds
   sleep S           wait S seconds without reading (buffered by the library)
   close             close the connection (a normal close handshake)
@@ -83,6 +84,9 @@ async def run(url, cmds, timeout, stamp, origin=None):
                         seen += 1
             elif c == "send":
                 await ws.send(cmds[i + 1])
+                i += 2
+            elif c == "sendbin":
+                await ws.send(bytes.fromhex(cmds[i + 1]))
                 i += 2
             elif c == "sendsize":
                 await ws.send("x" * int(cmds[i + 1]))

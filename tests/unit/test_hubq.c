@@ -46,7 +46,7 @@ static void test_queue(void)
 	CHECK(pipe2(p, O_NONBLOCK) == 0, "pipe");
 	for (int i = 0; i < 5; i++)
 		msgq_push(&q, a, 1 << 20, 0);
-	CHECK(msgq_write(&q, p[1]) == 65 && q.n == 0 && q.queued == 0 &&
+	CHECK(msgq_write(&q, p[1], NULL) == 65 && q.n == 0 && q.queued == 0 &&
 	          a->refs == 1,
 	      "writev sends the whole queue and lets go of what went");
 	char buf[8192];
@@ -59,13 +59,13 @@ static void test_queue(void)
 		msg_unref(m);
 	}
 	CHECK(q.cap == 32 && q.n == 20, "the ring grows by doubling");
-	while (q.n > 0 && msgq_write(&q, p[1]) > 0)
+	while (q.n > 0 && msgq_write(&q, p[1], NULL) > 0)
 		;
 	drain(p[0], buf, sizeof buf);
 	CHECK(!strcmp(buf, "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n"
 	               "16\n17\n18\n19\n"),
 	      "messages go out in order");
-	CHECK(msgq_write(&q, p[1]) == 0, "an empty queue writes nothing");
+	CHECK(msgq_write(&q, p[1], NULL) == 0, "an empty queue writes nothing");
 
 	/* A full pipe takes part of a message: the rest stays queued. */
 	int cap = fcntl(p[1], F_SETPIPE_SZ, 4096);
@@ -75,15 +75,15 @@ static void test_queue(void)
 	msgq_push(&q, c, 1 << 20, 0);
 	msgq_push(&q, c, 1 << 20, 0);
 	msg_unref(c);
-	ssize_t w = msgq_write(&q, p[1]);
+	ssize_t w = msgq_write(&q, p[1], NULL);
 	CHECK(cap >= 4096 && w == cap && q.n == 1 && q.off == (size_t)cap - 3001 &&
 	          q.queued == 6002 - (size_t)cap,
 	      "a partial write leaves the rest of the message, with its offset");
 	errno = 0;
-	CHECK(msgq_write(&q, p[1]) == -1 && errno == EAGAIN && q.n == 1,
+	CHECK(msgq_write(&q, p[1], NULL) == -1 && errno == EAGAIN && q.n == 1,
 	      "a full pipe: -1, EAGAIN, nothing lost");
 	size_t got = strlen(drain(p[0], buf, sizeof buf));
-	while (q.n > 0 && msgq_write(&q, p[1]) > 0)
+	while (q.n > 0 && msgq_write(&q, p[1], NULL) > 0)
 		got += strlen(drain(p[0], buf, sizeof buf));
 	got += strlen(drain(p[0], buf, sizeof buf));
 	CHECK(got == 6002 && q.queued == 0 && q.off == 0,
