@@ -58,6 +58,9 @@ bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(TRIM) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(TRIMLD) $(LDFLAGS) $(LDLIBS)
 
+# Only the tools that talk to Redis link hiredis.
+bin/kato-stream: LDLIBS += -lhiredis
+
 build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
@@ -74,6 +77,8 @@ build/asan/libcommon.a: $(patsubst common/%.c,build/asan/obj/%.o,$(COMMON_SRC))
 build/asan/bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/asan/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) -O1 -g $(SANFLAGS) -o $@ $(filter %.c,$^) build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+build/asan/bin/kato-stream: LDLIBS += -lhiredis
 
 build/asan/unit/%: tests/unit/%.c tests/unit/unit.h build/asan/libcommon.a Makefile
 	@mkdir -p $(@D)
