@@ -105,3 +105,69 @@ stream_has() { [ "$(rcli XLEN frames)" -ge "$1" ]; }
 	# role all with KATO_LIVE_STREAM also puts its frames into Redis
 	wait_until 30 stream_has 1
 }
+
+# start_nginx PORT1 PORT2: etc/nginx/kato-live-nodes.conf in front of two
+# web nodes, on a free port ($NGINX_PORT), without its TLS and password
+# (tested with the one-node guard) so a plain client can use it.
+start_nginx() {
+	local d=$BATS_TEST_TMPDIR/nginx
+	mkdir -p "$d/tmp"
+	NGINX_PORT=$(free_port)
+	sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT;|" -e '/listen \[::\]:443/d' \
+		-e '/ssl_/d' -e '/auth_basic/d' -e '/Strict-Transport/d' \
+		-e "s|10.0.0.11:8080|127.0.0.1:$1|" -e "s|10.0.0.12:8080|127.0.0.1:$2|" \
+		"$TOP/etc/nginx/kato-live-nodes.conf" >"$d/site.conf"
+	cat >"$d/nginx.conf" <<-CONF
+	worker_processes 1;
+	daemon off;
+	user $(id -un);
+	pid $d/nginx.pid;
+	error_log $d/error.log;
+	events { worker_connections 256; }
+	http {
+		access_log off;
+		client_body_temp_path $d/tmp/body;
+		proxy_temp_path $d/tmp/proxy;
+		fastcgi_temp_path $d/tmp/fastcgi;
+		uwsgi_temp_path $d/tmp/uwsgi;
+		scgi_temp_path $d/tmp/scgi;
+		include $d/site.conf;
+	}
+	CONF
+	spawn nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+	wait_until 20 port_open "$NGINX_PORT" || { cat "$d/error.log" >&2; return 1; }
+}
+
+@test "kato-live roles: nginx spreads browsers over two web nodes; one killed, its clients come back through the other" {
+	launch pipeline --role pipeline
+	wait_until 60 stream_has 2
+	web_node web1
+	P1=$PORT
+	W1=$LAST_PID
+	web_node web2
+	P2=$PORT
+	start_nginx "$P1" "$P2"
+	ws=ws://127.0.0.1:$NGINX_PORT/ws?ping=0
+	for c in a b; do
+		spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 30 "$ws" \
+			expect connected count realtime_update 2 hold \
+			>"$BATS_TEST_TMPDIR/$c.out" 2>"$BATS_TEST_TMPDIR/$c.log"
+		eval "C_$c=\$LAST_PID"
+		wait_until 30 bash -c "[ \$(grep -c realtime_update $BATS_TEST_TMPDIR/$c.out) -ge 2 ]"
+	done
+	# least_conn: one client on each node
+	[ "$(ss -Htn state established "( dport = :$P1 )" | wc -l)" -eq 1 ]
+	[ "$(ss -Htn state established "( dport = :$P2 )" | wc -l)" -eq 1 ]
+	kill -TERM "$W1"
+	wait "$W1" || true
+	# the client on web1 is cut off; the one on web2 stays
+	wait_until 20 bash -c "! kill -0 $C_a 2>/dev/null || ! kill -0 $C_b 2>/dev/null"
+	kill -0 "$C_a" 2>/dev/null || kill -0 "$C_b" 2>/dev/null
+	# reconnecting through nginx lands on the node that is left, with data
+	for i in 1 2 3 4; do
+		run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 20 "$ws" \
+			expect connected expect realtime_update close
+		assert_success
+	done
+	[ "$(ss -Htn state established "( dport = :$P1 )" | wc -l)" -eq 0 ]
+}
