@@ -30,10 +30,23 @@ put() { "$KL_BIN/kato-stream" put "$@" 2>>"$PERR"; }
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
+# put_fed_by_fd4 ARGS...: kato-stream put ARGS in the background ($PUT_PID),
+# reading a FIFO this shell writes on fd 4 (a background command's stdin
+# would be /dev/null: the redirection happens inside).  Close fd 4 for
+# anything else started meanwhile, or put never sees the end of its input.
+put_fed_by_fd4() {
+	local gen=$BATS_TEST_TMPDIR/gen
+	mkfifo "$gen"
+	spawn bash -c 'exec "$0" put "${@:3}" <"$1" 2>>"$2"' \
+		"$KL_BIN/kato-stream" "$gen" "$PERR" "$@"
+	PUT_PID=$LAST_PID
+	exec 4>"$gen"
+}
+
 @test "kato-stream --help shows the synopsis; bad invocations are usage errors (100)" {
 	run "$KL_BIN/kato-stream" --help
 	assert_success
-	assert_line --index 0 'usage: kato-stream put [--url URL] [--maxlen N] [--timeout SECONDS] [STREAM]'
+	assert_line --index 0 'usage: kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS]'
 	run "$KL_BIN/kato-stream"
 	assert_failure 100
 	run "$KL_BIN/kato-stream" fetch s
@@ -41,6 +54,10 @@ alive() { kill -0 "$1" 2>/dev/null; }
 	run "$KL_BIN/kato-stream" put --since 5 s
 	assert_failure 100
 	run "$KL_BIN/kato-stream" get --maxlen 5 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" get --queue 5 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" put --queue -1 s
 	assert_failure 100
 	run "$KL_BIN/kato-stream" get --from-id abc s
 	assert_failure 100
@@ -77,7 +94,8 @@ alive() { kill -0 "$1" 2>/dev/null; }
 	run rcli --raw XRANGE frames - + COUNT 1
 	assert_line --index 1 kl
 	assert_line --index 2 1
-	assert_line --index 3 line
+	assert_line --index 3 kp
+	assert_line --index 5 line
 	# a second reader started later begins after the newest entry
 	spawn "$KL_BIN/kato-stream" get --url "$REDIS_URL" frames >"$BATS_TEST_TMPDIR/out2" 2>>"$ERR"
 	wait_until 20 bash -c "[ \$(redis-cli -p $REDIS_PORT CLIENT LIST | grep -c cmd=xread) -ge 2 ]"
@@ -105,7 +123,7 @@ alive() { kill -0 "$1" 2>/dev/null; }
 	[ "$(stream_lines s | tail -n 1)" = '{"n":3000}' ]
 }
 
-@test "kato-stream get: Redis killed and restarted mid-stream, no entry missing or doubled" {
+@test "kato-stream: Redis killed and restarted mid-stream, no line missing or doubled" {
 	start_redis --appendonly yes --appendfsync always
 	start_get --url "$REDIS_URL" s
 	wait_until 20 xread_waiting
@@ -123,14 +141,51 @@ alive() { kill -0 "$1" 2>/dev/null; }
 	start_redis --appendonly yes --appendfsync always
 	wait "$GEN_PID"
 	wait "$PUT_PID"
-	total=$(rcli XLEN s)
-	[ "$total" -gt "$before" ]
-	wait_until 30 out_lines "$total"
+	# put held what came while Redis was away, and added it in order
+	seq 1 600 | sed 's/.*/{"n":&}/' >"$BATS_TEST_TMPDIR/in"
 	stream_lines s >"$BATS_TEST_TMPDIR/stream"
-	diff "$BATS_TEST_TMPDIR/stream" "$OUT"
-	[ -z "$(sort "$OUT" | uniq -d)" ]
+	diff "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/stream"
+	# get resumed after its last entry: every line once, in order
+	wait_until 30 out_lines 600
+	diff "$BATS_TEST_TMPDIR/in" "$OUT"
+	[ "$before" -lt 600 ]
 	grep -q 'reading from redis://127.0.0.1:[0-9]* again' "$ERR"
-	grep -q 'lines dropped' "$PERR"
+	grep -q 'adding to redis://127.0.0.1:[0-9]* again' "$PERR"
+}
+
+@test "kato-stream put: while Redis is away it holds the newest --queue lines, then adds them in order" {
+	REDIS_PORT=$(free_port)
+	put_fed_by_fd4 --url "redis://127.0.0.1:$REDIS_PORT" --queue 5 s
+	seq 1 20 | sed 's/.*/{"n":&}/' >&4
+	wait_until 20 grep -q 'Connection refused' "$PERR"
+	start_redis 4>&-    # (or it would hold the FIFO open)
+	wait_until 30 bash -c "[ \$(redis-cli -p $REDIS_PORT XLEN s) -ge 5 ]"
+	echo '{"n":21}' >&4
+	exec 4>&-
+	wait "$PUT_PID"
+	run stream_lines s
+	assert_output "$(seq 16 21 | sed 's/.*/{"n":&}/')"
+	grep -q 'adding to .* again (15 lines dropped meanwhile)' "$PERR"
+}
+
+@test "kato-stream put: an XADD whose answer was lost is not added twice" {
+	start_redis --enable-debug-command yes
+	put_fed_by_fd4 --url "$REDIS_URL" --timeout 0.3 s
+	echo '{"n":1}' >&4
+	wait_until 20 bash -c "[ \$(redis-cli -p $REDIS_PORT XLEN s) -ge 1 ]"
+	# Redis stops answering for 2 s: put's XADD waits in its socket, put
+	# gives up on the answer and reconnects; Redis then runs the XADD.
+	spawn redis-cli -p "$REDIS_PORT" DEBUG SLEEP 2 4>&-
+	wait_until 10 bash -c "! timeout 0.2 redis-cli -p $REDIS_PORT PING >/dev/null"
+	echo '{"n":2}' >&4
+	wait_until 10 grep -q 'no answer within' "$PERR"
+	wait_until 20 redis_up
+	wait_until 20 grep -q 'adding to .* again' "$PERR"
+	echo '{"n":3}' >&4
+	exec 4>&-
+	wait "$PUT_PID"
+	run stream_lines s
+	assert_output $'{"n":1}\n{"n":2}\n{"n":3}'
 }
 
 @test "kato-stream: a wrong password is a clear error, retried, never shown" {
@@ -140,7 +195,7 @@ alive() { kill -0 "$1" 2>/dev/null; }
 	wait_until 20 grep -q 'log in to' "$ERR"
 	echo '{"n":1}' | put --url "redis://:wrong-pass-456@127.0.0.1:$REDIS_PORT" s
 	grep -q 'WRONGPASS' "$PERR"
-	grep -q "1 lines were dropped" "$PERR"
+	grep -q "1 lines not added to redis://127.0.0.1:$REDIS_PORT: log in to" "$PERR"
 	alive "$GET_PID"
 	[ ! -s "$OUT" ]
 	! grep -q 'wrong-pass' "$ERR" "$PERR"

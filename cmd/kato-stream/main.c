@@ -12,11 +12,13 @@
  *
  * Neither side ever exits because Redis is down, refuses the password or
  * holds something else under the name: it says so once on stderr and
- * tries again with backoff.  put drops (and counts) the lines that arrive
- * meanwhile, so that it never holds up the pipeline that feeds it.
+ * tries again with backoff.  put holds the lines that arrive meanwhile in
+ * a bounded queue and adds them, in order, when Redis is back; it never
+ * holds up the pipeline that feeds it (the oldest lines go first).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -42,7 +44,8 @@
 #define BLOCK_MS 5000        /* XREAD BLOCK: how long one wait lasts */
 
 static const char usage_text[] =
-    "usage: kato-stream put [--url URL] [--maxlen N] [--timeout SECONDS] [STREAM]\n"
+    "usage: kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS]\n"
+    "                       [STREAM]\n"
     "       kato-stream get [--url URL] [--since MINUTES | --from-id ID]\n"
     "                       [--timeout SECONDS] [STREAM]\n"
     "\n"
@@ -55,6 +58,9 @@ static const char usage_text[] =
     "                         (default $REDIS_URL, else " DEFAULT_URL ")\n"
     "  -m, --maxlen N         put: keep about N entries (default 2400,\n"
     "                         $KATO_LIVE_STREAM_MAXLEN)\n"
+    "  -q, --queue N          put: hold up to N lines (64 MiB at most) while\n"
+    "                         Redis cannot take them, oldest dropped first\n"
+    "                         (default 1000; 0: drop at once)\n"
     "  -s, --since MINUTES    get: start with the entries of the last MINUTES\n"
     "  -f, --from-id ID       get: start after the entry ID\n"
     "  -t, --timeout SECONDS  connecting and each command (default 2)\n"
@@ -121,6 +127,15 @@ static int open_stream(rconn *r, const char *key, char err[RC_ERR_LEN])
 
 /* --- put ---------------------------------------------------------------- */
 
+#define QUEUE_DEFAULT 1000L     /* lines held while Redis cannot take them */
+#define QUEUE_BYTES (64u << 20) /* and at most this many bytes of them */
+
+typedef struct pending {
+	char *s;      /* one line, malloc'd */
+	size_t len;   /* its length */
+	uint64_t seq; /* its number in this put's input, for RS_PUTSEQ */
+} pending;
+
 typedef struct putter {
 	rconn *r;
 	const char *key;
@@ -128,65 +143,167 @@ typedef struct putter {
 	backoff b;
 	int64_t next_try_ms; /* monotonic: no connection attempt before this */
 	trouble t;
+	pending *q;          /* ring of lines not added yet, oldest at head */
+	size_t qcap, head, qn, qbytes;
+	char inst[24];       /* this put's random name, for RS_PUTSEQ */
+	uint64_t seq;        /* lines queued so far */
+	int unsure;          /* the head line's XADD may have been applied: the
+	                      * connection broke before Redis answered */
 } putter;
+
+static void q_pop(putter *p, int dropped);
+
+/* "<inst>:<seq>" of a queued line. */
+static void put_tag(const putter *p, const pending *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s:%" PRIu64, p->inst, e->seq);
+}
+
+/* After a reconnect, when the last XADD's fate is unknown: if the newest
+ * entry is that line (same put, same number), it was added: do not add it
+ * twice.  Returns 0, or -1 with err when asking failed. */
+static int put_settle(putter *p, char err[RC_ERR_LEN])
+{
+	redisReply *rep = rconn_cmdv(p->r, err, 6, "XREVRANGE", p->key, "+", "-",
+	                             "COUNT", "1");
+	if (!rep)
+		return -1;
+	char tag[64];
+	put_tag(p, &p->q[p->head], tag, sizeof tag);
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 1) {
+		const redisReply *e = rep->element[0];
+		const redisReply *f = e->type == REDIS_REPLY_ARRAY && e->elements == 2
+		                          ? e->element[1] : NULL;
+		for (size_t i = 0; f && f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2) {
+			const redisReply *k = f->element[i], *v = f->element[i + 1];
+			if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
+			    k->len == strlen(RS_PUTSEQ) && !memcmp(k->str, RS_PUTSEQ, k->len) &&
+			    v->len == strlen(tag) && !memcmp(v->str, tag, v->len)) {
+				q_pop(p, 0);
+				break;
+			}
+		}
+	}
+	freeReplyObject(rep);
+	p->unsure = 0;
+	return 0;
+}
+
+static void q_pop(putter *p, int dropped)
+{
+	pending *e = &p->q[p->head];
+	p->qbytes -= e->len;
+	free(e->s);
+	e->s = NULL;
+	p->head = (p->head + 1) % p->qcap;
+	p->qn--;
+	if (dropped)
+		p->t.dropped++;
+}
+
+/* Queue a copy of line; the oldest lines make room (and are counted as
+ * dropped) when the queue is full. */
+static void q_push(putter *p, const char *line, size_t len)
+{
+	if (p->qcap == 0) {
+		p->t.dropped++;
+		return;
+	}
+	while (p->qn && (p->qn == p->qcap || p->qbytes + len > QUEUE_BYTES))
+		q_pop(p, 1);
+	char *c = malloc(len + 1);
+	if (!c) {
+		p->t.dropped++;
+		return;
+	}
+	memcpy(c, line, len);
+	c[len] = 0;
+	p->q[(p->head + p->qn) % p->qcap] = (pending){c, len, ++p->seq};
+	p->qn++;
+	p->qbytes += len;
+}
 
 static void put_failed(putter *p, const char *err)
 {
 	trouble_note(&p->t, err);
-	p->t.dropped++;
 	rconn_close(p->r);
 	p->next_try_ms = clock_mono_ms() + backoff_next(&p->b);
 }
 
-/* Add one line.  Returns 0, or -1 when a stop signal came. */
-static int put_line(putter *p, const char *line, size_t len)
+/* Add the queued lines, oldest first, while Redis takes them.  Returns 0,
+ * or -1 when a stop signal came. */
+static int put_flush(putter *p)
 {
 	char err[RC_ERR_LEN];
-	if (!p->r->c) {
-		if (clock_mono_ms() < p->next_try_ms) {
-			p->t.dropped++;
-			return 0;
+	while (p->qn) {
+		if (!p->r->c) {
+			if (clock_mono_ms() < p->next_try_ms)
+				return 0;
+			if (open_stream(p->r, p->key, err) < 0 ||
+			    (p->unsure && put_settle(p, err) < 0)) {
+				if (p->r->stop)
+					return -1;
+				put_failed(p, err);
+				return 0;
+			}
+			if (!p->qn) { /* the line had landed */
+				trouble_over(&p->t, p->r, "adding to");
+				break;
+			}
 		}
-		if (open_stream(p->r, p->key, err) < 0) {
+		const pending *e = &p->q[p->head];
+		char tag[64];
+		put_tag(p, e, tag, sizeof tag);
+		const char *argv[] = {"XADD", p->key, "MAXLEN", "~", p->maxlen, "*",
+		                      RS_MARK, RS_MARK_VALUE, RS_PUTSEQ, tag, RS_LINE, e->s};
+		size_t lens[12];
+		for (int i = 0; i < 11; i++)
+			lens[i] = strlen(argv[i]);
+		lens[11] = e->len;
+		redisReply *rep = rconn_cmd(p->r, 12, argv, lens, p->r->timeout_ms, err);
+		if (!rep) {
 			if (p->r->stop)
 				return -1;
+			p->unsure = 1;
 			put_failed(p, err);
 			return 0;
 		}
-	}
-	const char *argv[] = {"XADD", p->key, "MAXLEN", "~", p->maxlen, "*",
-	                      RS_MARK, RS_MARK_VALUE, RS_LINE, line};
-	size_t lens[10];
-	for (int i = 0; i < 9; i++)
-		lens[i] = strlen(argv[i]);
-	lens[9] = len;
-	redisReply *rep = rconn_cmd(p->r, 10, argv, lens, p->r->timeout_ms, err);
-	if (!rep) {
-		if (p->r->stop)
-			return -1;
-		put_failed(p, err);
-		return 0;
-	}
-	if (rep->type == REDIS_REPLY_ERROR) {
-		/* WRONGTYPE (the key changed under us), OOM, a read-only
-		 * replica: none is fixed by sending the next line at once. */
-		snprintf(err, sizeof err, "XADD %s on %s: Redis says: %.300s", p->key,
-		         p->r->where, rep->str ? rep->str : "");
+		if (rep->type == REDIS_REPLY_ERROR) {
+			const char *why = rep->str ? rep->str : "";
+			snprintf(err, sizeof err, "XADD %s on %s: Redis says: %.300s", p->key,
+			         p->r->where, why);
+			/* A plain ERR is about this line: drop it.  WRONGTYPE (the
+			 * key changed under us), OOM, READONLY, LOADING pass: keep
+			 * the line and try again later. */
+			int line_fault = !strncmp(why, "ERR", 3);
+			freeReplyObject(rep);
+			if (line_fault) {
+				log_warn("%s (line dropped)", err);
+				q_pop(p, 1);
+				continue;
+			}
+			put_failed(p, err);
+			return 0;
+		}
 		freeReplyObject(rep);
-		put_failed(p, err);
-		return 0;
+		q_pop(p, 0);
+		backoff_reset(&p->b);
+		trouble_over(&p->t, p->r, "adding to");
 	}
-	freeReplyObject(rep);
-	backoff_reset(&p->b);
-	trouble_over(&p->t, p->r, "adding to");
 	return 0;
 }
 
-static int run_put(rconn *r, const char *key, long maxlen)
+static int run_put(rconn *r, const char *key, long maxlen, long queue)
 {
-	putter p = {.r = r, .key = key};
+	putter p = {.r = r, .key = key, .qcap = (size_t)queue};
+	/* Unique enough: a restarted put never mistakes its own new line for
+	 * an old one (same seq, other name). */
+	snprintf(p.inst, sizeof p.inst, "%lx%04lx", (unsigned long)clock_wall_ms(),
+	         (unsigned long)getpid() & 0xffff);
 	snprintf(p.maxlen, sizeof p.maxlen, "%ld", maxlen);
 	backoff_init(&p.b, 250, 30000);
+	if (queue && !(p.q = calloc((size_t)queue, sizeof *p.q)))
+		log_die(KL_EXIT_TEMP, "unable to allocate the queue: out of memory");
 	ndj_reader in;
 	if (ndj_reader_init(&in, STDIN_FILENO, NDJ_LINE_MAX) < 0)
 		log_die(KL_EXIT_TEMP, "unable to allocate the input buffer: out of memory");
@@ -198,19 +315,30 @@ static int run_put(rconn *r, const char *key, long maxlen)
 		enum ndj_status st;
 		while ((st = ndj_next(&in, &line, &len)) == NDJ_LINE || st == NDJ_TOOLONG) {
 			char why[128];
-			if (st == NDJ_TOOLONG)
+			if (st == NDJ_TOOLONG) {
 				log_warn("stdin line %lu: longer than %u bytes, skipped",
 				         in.lineno, NDJ_LINE_MAX);
-			else if (!line_ok(line, len, why, sizeof why))
+				continue;
+			}
+			if (!line_ok(line, len, why, sizeof why)) {
 				log_warn("stdin line %lu: %s, skipped", in.lineno, why);
-			else if (put_line(&p, line, len) < 0)
+				continue;
+			}
+			q_push(&p, line, len);
+			if (put_flush(&p) < 0)
 				goto out;
 		}
 		if (st == NDJ_EOF)
 			break;
+		/* While lines wait for Redis, wake up for the next attempt. */
+		int tmo = -1;
+		if (p.qn) {
+			int64_t left = p.next_try_ms - clock_mono_ms();
+			tmo = left < 0 ? 0 : (int)left;
+		}
 		struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
 		                       {.fd = r->sigfd, .events = POLLIN}};
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		if (poll(pf, 2, tmo) < 0 && errno != EINTR)
 			log_die(KL_EXIT_TEMP, "unable to poll: %s", strerror(errno));
 		if (pf[1].revents & POLLIN) {
 			int s;
@@ -223,10 +351,24 @@ static int run_put(rconn *r, const char *key, long maxlen)
 			rc = KL_EXIT_TEMP;
 			break;
 		}
+		if (put_flush(&p) < 0)
+			goto out;
+	}
+	/* End of input: one more try for what waits, if it is due soon. */
+	if (p.qn) {
+		int64_t left = p.next_try_ms - clock_mono_ms();
+		if (left <= 2000 && (left <= 0 || sig_sleep_ms(r->sigfd, (int)left) == 0))
+			put_flush(&p);
 	}
 out:
+	if (p.qn)
+		log_warn("%zu lines not added to %s: %s", p.qn, r->where,
+		         p.t.last[0] ? p.t.last : "stopped");
+	while (p.qn)
+		q_pop(&p, 0);
 	if (p.t.dropped)
 		log_warn("%lu lines were dropped while %s failed", p.t.dropped, r->where);
+	free(p.q);
 	ndj_reader_free(&in);
 	return rc;
 }
@@ -388,13 +530,13 @@ static int run_get(rconn *r, const char *key, double since_min, const char *from
 
 /* --- main --------------------------------------------------------------- */
 
-static long maxlen_opt(const char *name, const char *v)
+static long count_opt(const char *name, const char *v, long min)
 {
 	char *end;
 	errno = 0;
 	long n = strtol(v, &end, 10);
-	if (!*v || *end || errno || n < 1 || n > 100000000)
-		log_usage("bad %s '%s': want a number of entries from 1 to 100000000", name, v);
+	if (!*v || *end || errno || n < min || n > 100000000)
+		log_usage("bad %s '%s': want a number from %ld to 100000000", name, v, min);
 	return n;
 }
 
@@ -438,15 +580,18 @@ int main(int argc, char **argv)
 	const char *url = (v = cfg_get("REDIS_URL")) && *v ? v : DEFAULT_URL;
 	long maxlen = DEFAULT_MAXLEN;
 	if ((v = cfg_get("KATO_LIVE_STREAM_MAXLEN")) && *v)
-		maxlen = maxlen_opt("KATO_LIVE_STREAM_MAXLEN", v);
+		maxlen = count_opt("KATO_LIVE_STREAM_MAXLEN", v, 1);
 	double since = -1;
 	const char *from_id = NULL;
 	int64_t timeout = 2000000000LL;
 	int maxlen_given = 0;
+	long queue = QUEUE_DEFAULT;
+	int queue_given = 0;
 
 	static const struct option opts[] = {
 	    {"url", required_argument, NULL, 'u'},
 	    {"maxlen", required_argument, NULL, 'm'},
+	    {"queue", required_argument, NULL, 'q'},
 	    {"since", required_argument, NULL, 's'},
 	    {"from-id", required_argument, NULL, 'f'},
 	    {"timeout", required_argument, NULL, 't'},
@@ -455,12 +600,16 @@ int main(int argc, char **argv)
 	};
 	int o;
 	optind = 2;
-	while ((o = getopt_long(argc, argv, "u:m:s:f:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "u:m:q:s:f:t:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u': url = optarg; break;
 		case 'm':
-			maxlen = maxlen_opt("--maxlen", optarg);
+			maxlen = count_opt("--maxlen", optarg, 1);
 			maxlen_given = 1;
+			break;
+		case 'q':
+			queue = count_opt("--queue", optarg, 0);
+			queue_given = 1;
 			break;
 		case 's': since = minutes_opt(optarg); break;
 		case 'f':
@@ -475,8 +624,8 @@ int main(int argc, char **argv)
 	}
 	if (put && (since >= 0 || from_id))
 		log_usage("--since and --from-id are for get");
-	if (!put && maxlen_given)
-		log_usage("--maxlen is for put");
+	if (!put && (maxlen_given || queue_given))
+		log_usage("--maxlen and --queue are for put");
 	if (since >= 0 && from_id)
 		log_usage("--since and --from-id exclude each other");
 	const char *key = (v = cfg_get("KATO_LIVE_STREAM")) && *v ? v : DEFAULT_STREAM;
@@ -495,7 +644,7 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
 	rconn r;
 	rconn_init(&r, &u, sigfd, (int)(timeout / 1000000));
-	int rc = put ? run_put(&r, key, maxlen) : run_get(&r, key, since, from_id);
+	int rc = put ? run_put(&r, key, maxlen, queue) : run_get(&r, key, since, from_id);
 	rconn_close(&r);
 	/* The password lived in u and r.url: leave no copy behind. */
 	explicit_bzero(&u, sizeof u);

@@ -25,6 +25,8 @@
 #define RS_MARK "kl"      /* the marker field every entry of ours carries */
 #define RS_MARK_VALUE "1" /* its value (a version, should the format change) */
 #define RS_LINE "line"    /* the field holding one NDJSON line */
+#define RS_PUTSEQ "kp"    /* "<put's name>:<line number>": lets a put that
+                           * lost Redis' answer see whether its line landed */
 #define RS_ID_LEN 48      /* room for "<ms>-<seq>" and its NUL */
 
 typedef struct rurl {

@@ -34,6 +34,6 @@ rcli() {
 	fi
 }
 
-stream_lines() { rcli --raw XRANGE "$1" - + | awk 'NR % 5 == 0'; }
+stream_lines() { rcli --raw XRANGE "$1" - + | awk 'prev == "line" { print } { prev = $0 }'; }
 
 xread_waiting() { rcli CLIENT LIST | grep -q 'cmd=xread'; }
