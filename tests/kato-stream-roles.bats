@@ -171,3 +171,42 @@ start_nginx() {
 	done
 	[ "$(ss -Htn state established "( dport = :$P1 )" | wc -l)" -eq 0 ]
 }
+
+@test "kato-live roles: Redis restarted mid-stream, the clients of both web nodes miss and double nothing" {
+	stop_spawned   # setup's Redis has no persistence: this one keeps its data
+	REDIS_DIR=$BATS_TEST_TMPDIR/redis-aof
+	start_redis --appendonly yes --appendfsync always
+	start_kato_sim
+	launch pipeline --role pipeline
+	wait_until 60 stream_has 2
+	web_node web1
+	P1=$PORT
+	web_node web2
+	P2=$PORT
+	for n in 1 2; do
+		eval "p=\$P$n"
+		spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 60 "ws://127.0.0.1:$p/?ping=0" \
+			expect connected count realtime_update 16 close \
+			>"$BATS_TEST_TMPDIR/client$n.out" 2>"$BATS_TEST_TMPDIR/client$n.log"
+		eval "C$n=\$LAST_PID"
+	done
+	for n in 1 2; do
+		wait_until 30 bash -c "[ \$(grep -c realtime_update $BATS_TEST_TMPDIR/client$n.out) -ge 4 ]"
+	done
+	stop_redis KILL
+	start_redis --appendonly yes --appendfsync always
+	wait "$C1"
+	wait "$C2"
+	# each client's frames are a stretch of the stream's, none left out or twice
+	stream_lines frames | grep '"type":"realtime_update"' >"$BATS_TEST_TMPDIR/stream"
+	for n in 1 2; do
+		grep '"type":"realtime_update"' "$BATS_TEST_TMPDIR/client$n.out" >"$BATS_TEST_TMPDIR/f$n"
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/f$n")" -eq 16 ]
+		first=$(head -n 1 "$BATS_TEST_TMPDIR/f$n")
+		at=$(grep -n -F -x -- "$first" "$BATS_TEST_TMPDIR/stream" | cut -d: -f1)
+		[ -n "$at" ]
+		tail -n +"$at" "$BATS_TEST_TMPDIR/stream" | head -n 16 | diff - "$BATS_TEST_TMPDIR/f$n"
+	done
+	# and the restart fell inside what they saw: frames were made meanwhile
+	grep -q 'adding to redis://127.0.0.1:[0-9]* again' "$BATS_TEST_TMPDIR/pipeline.err"
+}
