@@ -47,6 +47,10 @@ put_fed_by_fd4() {
 	run "$KL_BIN/kato-stream" --help
 	assert_success
 	assert_line --index 0 'usage: kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS]'
+	# the man page's SYNOPSIS says the same (squeezed: man pads its lines)
+	run bash -c 'MANWIDTH=200 man -l "$0" 2>/dev/null | tr -s " "' "$TOP/man/kato-stream.1"
+	assert_output --partial 'kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS] [STREAM]'
+	assert_output --partial 'kato-stream get [--url URL] [--since MINUTES | --from-id ID]'
 	run "$KL_BIN/kato-stream"
 	assert_failure 100
 	run "$KL_BIN/kato-stream" fetch s
