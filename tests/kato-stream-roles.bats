@@ -4,6 +4,7 @@
 
 load lib/common
 load lib/redis
+load lib/stream
 load lib/katosim
 
 PY3=/usr/bin/python3
@@ -174,8 +175,7 @@ start_nginx() {
 
 @test "kato-live roles: Redis restarted mid-stream, the clients of both web nodes miss and double nothing" {
 	stop_spawned   # setup's Redis has no persistence: this one keeps its data
-	REDIS_DIR=$BATS_TEST_TMPDIR/redis-aof
-	start_redis --appendonly yes --appendfsync always
+	start_redis --appendonly yes --appendfsync always --dir "$BATS_TEST_TMPDIR"
 	start_kato_sim
 	launch pipeline --role pipeline
 	wait_until 60 stream_has 2
@@ -193,8 +193,8 @@ start_nginx() {
 	for n in 1 2; do
 		wait_until 30 bash -c "[ \$(grep -c realtime_update $BATS_TEST_TMPDIR/client$n.out) -ge 4 ]"
 	done
-	stop_redis KILL
-	start_redis --appendonly yes --appendfsync always
+	kill_redis
+	restart_redis
 	wait "$C1"
 	wait "$C2"
 	# each client's frames are a stretch of the stream's, none left out or twice

@@ -4,6 +4,7 @@
 bats_require_minimum_version 1.5.0
 load lib/common
 load lib/redis
+load lib/stream
 
 setup() {
 	OUT=$BATS_TEST_TMPDIR/out
@@ -128,7 +129,7 @@ put_fed_by_fd4() {
 }
 
 @test "kato-stream: Redis killed and restarted mid-stream, no line missing or doubled" {
-	start_redis --appendonly yes --appendfsync always
+	start_redis --appendonly yes --appendfsync always --dir "$BATS_TEST_TMPDIR"
 	start_get --url "$REDIS_URL" s
 	wait_until 20 xread_waiting
 	gen=$BATS_TEST_TMPDIR/gen
@@ -140,9 +141,9 @@ put_fed_by_fd4() {
 		"$KL_BIN/kato-stream" "$REDIS_URL" "$gen" "$PERR"
 	PUT_PID=$LAST_PID
 	wait_until 30 out_lines 50 || { cat "$ERR" "$PERR"; false; }
-	stop_redis KILL
+	kill_redis
 	before=$(wc -l <"$OUT")
-	start_redis --appendonly yes --appendfsync always
+	restart_redis
 	wait "$GEN_PID"
 	wait "$PUT_PID"
 	# put held what came while Redis was away, and added it in order
@@ -162,7 +163,7 @@ put_fed_by_fd4() {
 	put_fed_by_fd4 --url "redis://127.0.0.1:$REDIS_PORT" --queue 5 s
 	seq 1 20 | sed 's/.*/{"n":&}/' >&4
 	wait_until 20 grep -q 'Connection refused' "$PERR"
-	start_redis 4>&-    # (or it would hold the FIFO open)
+	restart_redis 4>&-    # on that port (closing fd 4, or it would hold the FIFO open)
 	wait_until 30 bash -c "[ \$(redis-cli -p $REDIS_PORT XLEN s) -ge 5 ]"
 	echo '{"n":21}' >&4
 	exec 4>&-
@@ -205,7 +206,7 @@ put_fed_by_fd4() {
 	! grep -q 'wrong-pass' "$ERR" "$PERR"
 	! grep -q 'right-pass' "$ERR" "$PERR"
 	# and with the right one (an ACL user in the URL works too)
-	rcli ACL SETUSER feed on '>user-pass-789' '~*' '+@all' >/dev/null
+	rcli -a "$REDIS_AUTH" ACL SETUSER feed on '>user-pass-789' '~*' '+@all' >/dev/null
 	echo '{"n":2}' | put --url "redis://feed:user-pass-789@127.0.0.1:$REDIS_PORT" s
 	run stream_lines s
 	assert_output '{"n":2}'
