@@ -14,6 +14,7 @@ MANDIR   = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/kato-live
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -29,18 +30,27 @@ TRIMLD   = -Wl,--gc-sections -Wl,--as-needed
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS   := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
+# hiredis only for the tool that talks to Redis.
+bin/kato-sessions build/asan/bin/kato-sessions: LDLIBS += $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS   := $(notdir $(UNIT_SRC:.c=))
 
 BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
+# uPlot for the page's history charts: scripts/install-deps puts it in
+# scripts/npm/node_modules (npm); copied into web/vendor/, never committed.
+UPLOT_DIST := $(wildcard scripts/npm/node_modules/uplot/dist/uPlot.esm.js scripts/npm/node_modules/uplot/dist/uPlot.min.css)
+WEB_VENDOR := $(patsubst scripts/npm/node_modules/uplot/dist/%,web/vendor/%,$(UPLOT_DIST))
+ifeq ($(UPLOT_DIST),)
+$(warning uPlot is not installed (run scripts/install-deps): the page will have no history charts)
+endif
 ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
 
 .PHONY: all asan test test-plain test-asan bench demo install uninstall clean deps check-syntax
 .DELETE_ON_ERROR:
 
-all: $(BIN)
+all: $(BIN) $(WEB_VENDOR)
 
 asan: $(ASAN_BIN)
 
@@ -64,6 +74,10 @@ bin/kato-stream: LDLIBS += -lhiredis
 build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+web/vendor/%: scripts/npm/node_modules/uplot/dist/%
+	@mkdir -p $(@D)
+	cp $< $@
 
 # --- sanitizer build ------------------------------------------------------
 build/asan/obj/%.o: common/%.c $(COMMON_HDR) Makefile
@@ -112,11 +126,15 @@ install: all
 	sed 's|^\(\s*def_env=\)/etc/kato-live/|\1$(SYSCONFDIR)/kato-live/|' scripts/kato-live \
 	    >$(DESTDIR)$(BINDIR)/kato-live && chmod 755 $(DESTDIR)$(BINDIR)/kato-live
 	install -m 755 scripts/kato-sim $(DESTDIR)$(SHAREDIR)/kato-sim
+	install -d $(DESTDIR)$(SHAREDIR)/nginx
+	install -m 644 etc/nginx/kato-live.conf $(DESTDIR)$(SHAREDIR)/nginx/kato-live.conf
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	-install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	cp -R web/. $(DESTDIR)$(SHAREDIR)/web/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env ]; then \
 	    install -m 644 etc/kato-live.env $(DESTDIR)$(SYSCONFDIR)/kato-live/kato-live.env; fi
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 etc/kato-live.sysusers $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 	for u in etc/*.service; do \
 	    sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/kato-live/|$(SYSCONFDIR)/kato-live/|g' \
 	        $$u >$(DESTDIR)$(UNITDIR)/$${u#etc/} || exit 1; done
@@ -127,6 +145,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
 	rm -rf $(DESTDIR)$(SHAREDIR)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard etc/*.service)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/kato-live.conf
 
 clean:
-	rm -rf bin build
+	rm -rf bin build web/vendor

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "redact.h"
 #include "sig.h"
 
 static int global_ready;
@@ -20,17 +21,18 @@ int http_target_parse(http_target *t, const char *spec, char err[HTTP_ERR_LEN])
 		snprintf(err, HTTP_ERR_LEN, "empty address");
 		return -1;
 	}
-	snprintf(t->display, sizeof t->display, "%s", spec);
+	/* Messages name the target without its credentials, always. */
+	const char *shown = redact_url(spec, t->display, sizeof t->display);
 	size_t n;
 	if (strncmp(spec, "unix://", 7) == 0) {
 		const char *path = spec + 7;
 		if (path[0] != '/') {
 			snprintf(err, HTTP_ERR_LEN,
-			         "%s: a unix:// address needs an absolute path", spec);
+			         "%s: a unix:// address needs an absolute path", shown);
 			return -1;
 		}
 		if (strlen(path) >= sizeof t->unix_path) {
-			snprintf(err, HTTP_ERR_LEN, "%s: socket path too long", spec);
+			snprintf(err, HTTP_ERR_LEN, "%s: socket path too long", shown);
 			return -1;
 		}
 		strcpy(t->unix_path, path);
@@ -45,11 +47,18 @@ int http_target_parse(http_target *t, const char *spec, char err[HTTP_ERR_LEN])
 	} else {
 		snprintf(err, HTTP_ERR_LEN,
 		         "%s: not an address (http://, https://, tcp:// or unix://)",
-		         spec);
+		         shown);
 		return -1;
 	}
 	if (n >= sizeof t->base) {
-		snprintf(err, HTTP_ERR_LEN, "%s: address too long", spec);
+		snprintf(err, HTTP_ERR_LEN, "%s: address too long", shown);
+		return -1;
+	}
+	/* Paths are appended to the base: a query or fragment would swallow
+	 * them. */
+	if (strpbrk(t->base, "?#")) {
+		snprintf(err, HTTP_ERR_LEN,
+		         "%s: an address takes no query (?) or fragment (#)", shown);
 		return -1;
 	}
 	/* Paths are appended with their own leading slash. */
@@ -57,7 +66,20 @@ int http_target_parse(http_target *t, const char *spec, char err[HTTP_ERR_LEN])
 		t->base[--n] = '\0';
 	const char *host = strstr(t->base, "://") + 3;
 	if (!*host) {
-		snprintf(err, HTTP_ERR_LEN, "%s: no host", spec);
+		snprintf(err, HTTP_ERR_LEN, "%s: no host", shown);
+		return -1;
+	}
+	/* Refuse now what libcurl would refuse at every request. */
+	CURLU *u = curl_url();
+	if (!u) {
+		snprintf(err, HTTP_ERR_LEN, "out of memory");
+		return -1;
+	}
+	CURLUcode uc = curl_url_set(u, CURLUPART_URL, t->base, 0);
+	curl_url_cleanup(u);
+	if (uc != CURLUE_OK) {
+		snprintf(err, HTTP_ERR_LEN, "%s: not a valid address: %s", shown,
+		         curl_url_strerror(uc));
 		return -1;
 	}
 	return 0;
@@ -150,14 +172,21 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Where a request went, as a user would name it. */
+/* Where a request went, as a user would name it: never with the
+ * credentials or tokens the URL may hold. */
 static void where(const http_client *c, const http_req *r, char *buf,
                   size_t len)
 {
-	if (c->target.unix_path[0])
-		snprintf(buf, len, "%s %s", c->target.display, r->path);
-	else
-		snprintf(buf, len, "%s%s", c->target.base, r->path);
+	char url[sizeof c->target.base + 1024];
+	if (c->target.unix_path[0]) {
+		snprintf(url, sizeof url, "%s", r->path);
+		size_t n = (size_t)snprintf(buf, len, "%s ", c->target.display);
+		if (n < len)
+			redact_url(url, buf + n, len - n);
+	} else {
+		snprintf(url, sizeof url, "%s%s", c->target.base, r->path);
+		redact_url(url, buf, len);
+	}
 }
 
 static void fail(const http_client *c, http_req *r, CURL *e, CURLcode code,

@@ -7,8 +7,11 @@
  * Requests on one client run concurrently (curl multi) and share its
  * connection cache, so keep-alive connections are reused between samples.
  *
- * Nothing here logs or exits.  A request that gets no HTTP answer has
- * status 0 and err filled with "GET <where>: <why>" ("Connection
+ * Nothing here logs or exits.  Every message names the target without
+ * its userinfo and with token-like query values REDACTED (redact.h): the
+ * credentials in a URL go to the server and nowhere else.  A request that
+ * gets no HTTP answer has status 0 and err filled with "GET <where>:
+ * <why>" ("Connection
  * refused", "timed out after 2000 ms", "No such file or directory"...).
  * A request that gets any HTTP answer has its status and body; whether a
  * status is an error is the caller's call (http_status_error helps).
@@ -23,10 +26,12 @@
 typedef struct http_target {
 	char base[512];      /* URL prefix requests are appended to */
 	char unix_path[256]; /* Unix socket path, or "" for TCP */
-	char display[512];   /* the target as the user wrote it, for messages */
+	char display[512];   /* the target as the user wrote it, redacted */
 } http_target;
 
-/* Parse spec (see above) into t.  Returns 0, or -1 with err filled. */
+/* Parse spec (see above) into t.  Returns 0, or -1 with err filled
+ * ("<spec redacted>: why"): an address libcurl would not take, or one with
+ * a query or fragment (paths are appended to it), is refused here. */
 int http_target_parse(http_target *t, const char *spec, char err[HTTP_ERR_LEN]);
 
 typedef struct http_req {
@@ -70,7 +75,7 @@ int http_get(http_client *c, http_req *r);
 /* Free a request's body. */
 void http_req_free(http_req *r);
 
-/* Where r goes, as a user would name it, into buf: the URL
+/* Where r goes, as a user would name it, into buf: the URL redacted
  * ("http://kato:8000/metrics"), or "unix:///path /route". */
 void http_where(const http_client *c, const http_req *r, char *buf,
                 size_t len);

@@ -15,7 +15,8 @@ int kato_client_init(http_client *c, const char *url, long timeout_ms,
 	http_target t;
 	char why[HTTP_ERR_LEN];
 	if (http_target_parse(&t, url, why) < 0) {
-		snprintf(err, HTTP_ERR_LEN, "bad KATO URL '%s': %s", url, why);
+		/* why names the URL, redacted; url itself may hold a password. */
+		snprintf(err, HTTP_ERR_LEN, "bad KATO URL %s", why);
 		return -1;
 	}
 	if (http_client_init(c, &t, err) < 0)

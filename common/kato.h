@@ -17,7 +17,8 @@
 /* Set up c for KATO at url; url NULL means $KATO_API_URL (environment or
  * env file, see cfg.h), else KATO_DEFAULT_URL.  timeout_ms bounds each
  * request (connecting included); sigfd (or -1) aborts requests on a stop
- * signal.  Returns 0, or -1 with err filled ("bad KATO URL ...: why"). */
+ * signal.  Returns 0, or -1 with err filled ("bad KATO URL <url>: why", the
+ * URL without credentials). */
 int kato_client_init(http_client *c, const char *url, long timeout_ms,
                      int sigfd, char err[HTTP_ERR_LEN]);
 

@@ -142,7 +142,7 @@ kato_pipeline() {
 	pm stop -t 0 "$P-b" >/dev/null
 	wait_until 30 has_alert "container_down:$P-b" firing error || { show; false; }
 	run jq -Rr 'fromjson? | select(.id == "container_down:'"$P-b"'") | .alerts[0] | "\(.container) \(.value)"' "$OUT"
-	assert_line --index 0 --regexp "^$P-b (exited|stopped)$"
+	assert_line --index 0 --regexp "^$P-b (exited|stopped|stopping)$"  # Podman says stopping while it is under way
 	pm start "$P-b" >/dev/null
 	wait_until 30 has_alert "container_down:$P-b" resolved info || { show; false; }
 	run fired container_down

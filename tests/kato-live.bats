@@ -203,3 +203,13 @@ make_demo_stopped() {
 	run pgrep -f -- "--port $PORT"
 	assert_failure
 }
+
+@test "stdout carries the URL only: websocketd's own log goes to stderr" {
+	KATO_LIVE_WEB_LOGLEVEL=info DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock start_launcher --demo
+	wait_until 20 grep -q 'Starting WebSocket server' "$BATS_TEST_TMPDIR/launcher.err"
+	run curl -sf "$URL"
+	assert_success
+	stop_launcher
+	run cat "$BATS_TEST_TMPDIR/url.out"
+	assert_output "http://127.0.0.1:$PORT/"
+}

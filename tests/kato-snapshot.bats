@@ -37,7 +37,7 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	[ "$HTTP_STATUS" = 503 ]
 	[ "$(header Content-Type)" = application/json ]
 	[ "$(header Cache-Control)" = no-store ]
-	[ "$(header Access-Control-Allow-Origin)" = '*' ]
+	[ -z "$(header Access-Control-Allow-Origin)" ]
 	run jq -r .error <<<"$BODY"
 	assert_output --partial "hub is not running"
 	assert_output --partial "$HUB_SOCKET"
@@ -55,7 +55,7 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	done
 }
 
-@test "with a frame: 200 and the old backend's bodies with JSON, no-store and CORS headers" {
+@test "with a frame: 200 and the old backend's bodies with JSON and no-store headers, no CORS" {
 	start_cgi
 	start_hub
 	hub_send "$(frame)"
@@ -65,7 +65,7 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	[ "$HTTP_STATUS" = 200 ]
 	[ "$(header Content-Type)" = application/json ]
 	[ "$(header Cache-Control)" = no-store ]
-	[ "$(header Access-Control-Allow-Origin)" = '*' ]
+	[ -z "$(header Access-Control-Allow-Origin)" ]
 	[ -n "$(header X-Data-Timestamp)" ]
 	# KATO's /metrics body, its own timestamp kept, plus "stale"
 	jq -e '.timestamp == 1795641435.5 and .performance.error_rate == 0.0025
@@ -151,7 +151,7 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
 }
 
-@test "methods: POST is 405 with Allow, OPTIONS answers CORS, HEAD has no body" {
+@test "methods: POST is 405 with Allow, OPTIONS answers Allow, HEAD has no body" {
 	start_cgi
 	start_hub
 	hub_send "$(frame)"
@@ -162,10 +162,32 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	jq -e '.error | test("method")' <<<"$BODY"
 	get /api/v1/health -X OPTIONS
 	[ "$HTTP_STATUS" = 204 ]
-	[ "$(header Access-Control-Allow-Methods)" = 'GET, HEAD, OPTIONS' ]
+	[ "$(header Allow)" = 'GET, HEAD, OPTIONS' ]
+	[ -z "$(header Access-Control-Allow-Methods)" ]
 	get /api/v1/health -I
 	[ "$HTTP_STATUS" = 200 ]
 	[ -z "$BODY" ]
+}
+
+@test "KATO_LIVE_CORS_ORIGIN: exactly that origin may read, with Vary: Origin; a bad value is refused" {
+	KATO_LIVE_CORS_ORIGIN=https://ops.example.com:8443 start_cgi
+	start_hub
+	hub_send "$(frame)"
+	wait_retained 1
+	get /api/v1/system/metrics -H 'Origin: http://evil.example'
+	[ "$HTTP_STATUS" = 200 ]
+	[ "$(header Access-Control-Allow-Origin)" = https://ops.example.com:8443 ]
+	[ "$(header Vary)" = Origin ]
+	get /api/v1/health -X OPTIONS -H 'Origin: https://ops.example.com:8443'
+	[ "$HTTP_STATUS" = 204 ]
+	[ "$(header Access-Control-Allow-Methods)" = 'GET, HEAD, OPTIONS' ]
+	# a value that could end the header line is a configuration error
+	run bash -c 'REQUEST_METHOD=GET SCRIPT_NAME=/ PATH_INFO=/api/v1/health \
+		"$KL_BIN/kato-snapshot" --socket "$HUB_SOCKET" --cors-origin "$0" 2>/dev/null' \
+		$'http://a\r\nSet-Cookie: x=1'
+	assert_line --index 0 --partial 'Status: 500'
+	refute_output --partial 'Set-Cookie'
+	refute_output --partial 'Access-Control-Allow-Origin'
 }
 
 @test "a section in error is 503 naming its source; stale data says so" {

@@ -32,6 +32,7 @@
 #include "collector.h"
 #include "exitcode.h"
 #include "http.h"
+#include "redact.h"
 #include "js.h"
 #include "log.h"
 #include "opt.h"
@@ -463,9 +464,11 @@ int main(int argc, char **argv)
 	}
 	char herr[HTTP_ERR_LEN];
 	http_target t;
-	if (strncmp(host, "unix://", 7) != 0 && strncmp(host, "tcp://", 6) != 0)
+	if (strncmp(host, "unix://", 7) != 0 && strncmp(host, "tcp://", 6) != 0) {
+		char shown[512];
 		log_usage("bad engine address '%s': want unix:///path or tcp://host:port",
-		          host);
+		          redact_url(host, shown, sizeof shown));
+	}
 	if (http_target_parse(&t, host, herr) < 0)
 		log_usage("bad engine address %s", herr);
 

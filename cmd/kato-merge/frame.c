@@ -10,7 +10,7 @@
 #include "clock.h"
 #include "js.h"
 
-enum kind { K_METRICS, K_CONTAINERS, K_SESSIONS, K_OTHER };
+enum kind { K_METRICS, K_CONTAINERS, K_SESSIONS, K_OTHER, K_RSESS };
 
 /* The built-in sources, in frame order, and the sections they feed. */
 static const struct builtin {
@@ -86,6 +86,7 @@ int merge_init(merge_state *m, int session_events, int legacy,
 	m->legacy = legacy;
 	m->interval_ms = interval_ms;
 	m->stale_ms = stale_ms;
+	rsess_init(&m->rs, 11000, 5000); /* 5 s caches + 5 s settle + 1 s poll */
 	for (size_t i = 0; i < NBUILTIN; i++) {
 		source *s = &m->src[m->n++];
 		snprintf(s->name, sizeof s->name, "%s", builtins[i].source);
@@ -210,8 +211,26 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		return bad(err, j, "bad \"ts\" in a record from %s: want UTC ISO 8601",
 		           name);
 
-	/* Events go on at once. */
+	/* kato-sessions' list changes and events go on at once. */
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+	if (!strcmp(name, RSESS_SOURCE) &&
+	    (ev || cJSON_GetObjectItemCaseSensitive(j, "session"))) {
+		char tsb[CLOCK_ISO_LEN];
+		*event = rsess_message(&m->rs, j, tsj ? tsj->valuestring
+		                                      : clock_iso_ms(tsb, ts),
+		                       clock_mono_ms(), err, FRAME_ERR_LEN);
+		cJSON_Delete(j);
+		if (!*event)
+			return MERGE_BAD;
+		if (ev && !m->session_events) {
+			free(*event);
+			*event = NULL;
+			return MERGE_DROPPED;
+		}
+		return MERGE_EVENT;
+	}
+
+	/* Events go on at once. */
 	if (ev) {
 		const char *type = js_str(ev, "type");
 		if (!cJSON_IsObject(ev) || !type)
@@ -220,6 +239,13 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		int session = !strcmp(type, "session_event");
 		if (session && !strcmp(name, "session-summary"))
 			apply_session_event(m, ev, ts);
+		/* With kato-sessions there, its events (each session, at once)
+		 * stand for session-summary's (a count change, 5-11 s late). */
+		const source *rs = find(m, RSESS_SOURCE);
+		if (session && !strcmp(name, "session-summary") && rs && rs->have) {
+			cJSON_Delete(j);
+			return MERGE_DROPPED;
+		}
 		if (session && !m->session_events) {
 			cJSON_Delete(j);
 			return MERGE_DROPPED;
@@ -247,7 +273,9 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	if (!s && m->n == SOURCES_MAX)
 		return bad(err, j, "too many sources: %s is one past the limit of 64",
 		           name);
-	enum kind kind = s ? (enum kind)s->kind : K_OTHER;
+	enum kind kind = s                                ? (enum kind)s->kind
+	                 : !strcmp(name, RSESS_SOURCE) ? K_RSESS
+	                                                  : K_OTHER;
 
 	/* Build the new texts first: a bad record leaves the source as it was. */
 	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
@@ -272,6 +300,13 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		} else if (kind == K_SESSIONS) {
 			keep = cJSON_DetachItemViaPointer(j, data);
 			sect[0] = print(keep);
+		} else if (kind == K_RSESS) {
+			double n;
+			if (!js_num(data, "active_count", &n))
+				return bad(err, j, "ok record from %s has no \"active_count\"",
+				           name);
+			rsess_count(&m->rs, n, clock_mono_ms());
+			sect[0] = print(data); /* no section: feeds data.sessions */
 		} else {
 			sect[0] = print(data);
 		}
@@ -298,11 +333,15 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		return MERGE_BAD;
 	}
 
+	if (kind == K_RSESS) {
+		free(sect[0]);
+		sect[0] = NULL;
+	}
 	if (!s) {
 		s = &m->src[m->n++];
 		memset(s, 0, sizeof *s);
 		snprintf(s->name, sizeof s->name, "%s", name);
-		s->kind = K_OTHER;
+		s->kind = kind;
 	}
 	source_clear(s);
 	s->have = 1;
@@ -371,6 +410,32 @@ static int stale(const merge_state *m, const source *s, int64_t now_ms)
 	return !s->have || age_of(s, now_ms) > m->stale_ms;
 }
 
+/* With kato-sessions in the pipeline: session-summary's section with
+ * Redis's active_count and the cross-check (rsess.h), as new text; NULL
+ * to use the section as it is. */
+static char *sessions_text(merge_state *m, const source *ss, int64_t now_ms)
+{
+	const source *rs = find(m, RSESS_SOURCE);
+	if (!rs || !rs->have)
+		return NULL;
+	int redis_ok = rs->ok && !stale(m, rs, now_ms);
+	int kato_ok = ss->have && ss->ok && ss->data && !stale(m, ss, now_ms);
+	if (!redis_ok && !kato_ok)
+		return NULL;
+	double kato = 0;
+	int have_kato = kato_ok && js_num(ss->data, "active_count", &kato);
+	cJSON *sec = kato_ok ? cJSON_Duplicate(ss->data, 1) : cJSON_CreateObject();
+	if (!sec)
+		return NULL;
+	if (!kato_ok)
+		cJSON_AddNullToObject(sec, "total_count");
+	rsess_section(&m->rs, sec, redis_ok, have_kato, kato, clock_mono_ms(),
+	              now_ms);
+	char *t = print(sec);
+	cJSON_Delete(sec);
+	return t;
+}
+
 const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 {
 	char ts[CLOCK_ISO_LEN];
@@ -395,9 +460,12 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 	for (size_t i = 0; i < m->n; i++) {
 		source *s = &m->src[i];
 		const struct builtin *b = builtin_of(s);
+		char *own = s->kind == K_SESSIONS ? sessions_text(m, s, now_ms) : NULL;
 		for (int k = 0; k < 2; k++)
 			if (s->sect[k])
-				r |= member(m, &first, b ? b->sect[k] : s->name, s->sect[k]);
+				r |= member(m, &first, b ? b->sect[k] : s->name,
+				            k == 0 && own ? own : s->sect[k]);
+		free(own);
 	}
 	r |= puts_(m, "},\"stale\":[");
 	first = 1;

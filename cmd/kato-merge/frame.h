@@ -8,6 +8,8 @@
  *   kato-metrics     data.metrics, data.health
  *   docker-stats     data.containers
  *   session-summary  data.sessions
+ *   kato-sessions    data.sessions.active_count (rsess.h), and its
+ *                    session and event records forwarded at once
  *   any other name   data.<name>       (the record's "data" as it is)
  * The built-in sources are always in a frame ("no data yet" until they
  * speak); another source appears from its first record on.
@@ -23,6 +25,8 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+
+#include "rsess.h"
 
 #define FRAME_ERR_LEN 512
 #define SOURCE_NAME_MAX 64 /* longest source name, bytes */
@@ -46,6 +50,7 @@ typedef struct merge_state {
 	int legacy;              /* write metrics_update frames */
 	int64_t interval_ms;     /* the tick, for "interval_ms" */
 	int64_t stale_ms;        /* a source older than this is stale */
+	rsess rs;                /* kato-sessions: counts, the cross-check */
 	char *buf;               /* private: the frame being built */
 	size_t len, cap;         /* private */
 } merge_state;

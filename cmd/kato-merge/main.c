@@ -56,6 +56,25 @@ typedef struct merge {
 	int stop;          /* a stop signal or a closed stdout */
 } merge;
 
+/* The session count cross-check's times (rsess.h): KATO's count cache,
+ * and how far session-summary's count may lag (that cache, its settle
+ * time and its poll interval). */
+static void session_check(rsess *rs)
+{
+	char err[CFG_ERR_LEN];
+	double cache, settle, poll;
+	if (cfg_double("KATO_SESSION_CACHE_SECONDS", 5, &cache, err) < 0 ||
+	    cfg_double("SESSION_SETTLE_SECONDS", 5, &settle, err) < 0 ||
+	    cfg_double("SESSION_POLL_INTERVAL", 1, &poll, err) < 0)
+		log_usage("%s", err);
+	if (cache < 0 || settle < 0 || poll < 0 || cache > 3600 || settle > 3600 ||
+	    poll > 3600)
+		log_usage("bad KATO_SESSION_CACHE_SECONDS, SESSION_SETTLE_SECONDS or "
+		          "SESSION_POLL_INTERVAL: want seconds from 0 to 3600");
+	rs->cache_ms = (int64_t)(cache * 1000);
+	rs->window_ms = (int64_t)((cache + settle + poll) * 1000);
+}
+
 static int flag(const char *key)
 {
 	char err[CFG_ERR_LEN];
@@ -244,6 +263,8 @@ static int run(merge *m, int64_t interval_ns)
 			if (!f)
 				log_die(KL_EXIT_TEMP, "out of memory building a frame");
 			emit(m, f, len);
+			if (m->st.rs.note[0]) /* the session count cross-check */
+				log_warn("%s", m->st.rs.note);
 		}
 	}
 	free(pfd);
@@ -310,6 +331,7 @@ int main(int argc, char **argv)
 	if (merge_init(&m.st, session_events, legacy,
 	               interval / 1000000, stale / 1000000) < 0)
 		log_die(KL_EXIT_TEMP, "out of memory");
+	session_check(&m.st.rs);
 	if ((m.sigfd = sig_setup()) < 0)
 		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
 	if (input_subreaper() < 0)

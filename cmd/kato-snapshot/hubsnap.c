@@ -19,7 +19,8 @@ void hubsnap_free(hubsnap *s)
 	cJSON_Delete(s->frame);
 	cJSON_Delete(s->legacy);
 	cJSON_Delete(s->alerts);
-	s->frame = s->legacy = s->alerts = NULL;
+	cJSON_Delete(s->sessions);
+	s->frame = s->legacy = s->alerts = s->sessions = NULL;
 }
 
 /* Called with each line of the hub's answer; returns nonzero to stop
@@ -99,6 +100,31 @@ static int each_line(const char *path, const char *mode, int timeout_ms,
 	return rc;
 }
 
+/* A retained session_update, for hubsnap_fetch_sessions: its session
+ * goes on the list.  The hub keeps one per session id and drops a
+ * session's on "removed", so the list needs no search here (10,000
+ * sessions stay linear); past HUBSNAP_SESSIONS_MAX the rest are counted
+ * in s->sessions_over, not kept. */
+static void keep_session(hubsnap *s, cJSON *j)
+{
+	const char *op = js_str(j, "op");
+	if (!op || !strcmp(op, "removed"))
+		return;
+	if (s->nsessions >= HUBSNAP_SESSIONS_MAX) {
+		s->sessions_over++;
+		return;
+	}
+	cJSON *sess = cJSON_DetachItemFromObjectCaseSensitive(j, "session");
+	if (!cJSON_IsObject(sess) || !js_str(sess, "session_id") ||
+	    (!s->sessions && !(s->sessions = cJSON_CreateArray()))) {
+		cJSON_Delete(sess);
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(sess, "op");
+	cJSON_AddItemToArray(s->sessions, sess);
+	s->nsessions++;
+}
+
 /* Keep one line of a snap if it is a message we answer from.  The hub
  * sends the keyed session_update messages last (after every other
  * retained message), and kato-snapshot answers from none of them: the
@@ -111,8 +137,13 @@ static int keep(void *ctx, const char *line, size_t len)
 	const char *type = j ? js_str(j, "type") : NULL;
 	cJSON **slot = NULL;
 	if (type && !strcmp(type, "session_update")) {
+		if (!s->want_sessions) {
+			cJSON_Delete(j);
+			return 1;
+		}
+		keep_session(s, j);
 		cJSON_Delete(j);
-		return 1;
+		return 0;
 	}
 	if (type && !strcmp(type, "realtime_update"))
 		slot = &s->frame;
@@ -132,7 +163,16 @@ static int keep(void *ctx, const char *line, size_t len)
 int hubsnap_fetch(const char *path, int timeout_ms, size_t max_line,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN])
 {
-	s->frame = s->legacy = s->alerts = NULL;
+	memset(s, 0, sizeof *s);
+	return each_line(path, "snap", timeout_ms, max_line, keep, s, err);
+}
+
+int hubsnap_fetch_sessions(const char *path, int timeout_ms,
+                           size_t max_line, hubsnap *s,
+                           char err[HUBSNAP_ERR_LEN])
+{
+	memset(s, 0, sizeof *s);
+	s->want_sessions = 1;
 	return each_line(path, "snap", timeout_ms, max_line, keep, s, err);
 }
 

@@ -21,7 +21,16 @@ typedef struct hubsnap {
 	cJSON *frame;  /* latest {"type":"realtime_update",...} */
 	cJSON *legacy; /* latest {"type":"metrics_update",...} (--legacy merge) */
 	cJSON *alerts; /* latest {"type":"active_alerts",...} */
+	cJSON *sessions; /* hubsnap_fetch_sessions only: an array of the
+	                  * "session" of every retained session_update (the hub
+	                  * keeps one per session id), or NULL when none came */
+	size_t nsessions;  /* sessions in the array */
+	size_t sessions_over; /* sessions past HUBSNAP_SESSIONS_MAX, not kept */
+	int want_sessions; /* private: collect them, do not stop at the first */
 } hubsnap;
+
+#define HUBSNAP_SESSIONS_MAX 100000 /* sessions kept from one snap (the hub's
+                                     * default bound on its keys) */
 
 /* Outcome of hubsnap_fetch. */
 enum hubsnap_status {
@@ -40,6 +49,12 @@ enum hubsnap_status {
  * *s may hold what came before: free it anyway). */
 int hubsnap_fetch(const char *path, int timeout_ms, size_t max_line,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN]);
+
+/* The same, but reading on through the keyed session_update messages,
+ * whose sessions go in s->sessions (at most HUBSNAP_SESSIONS_MAX). */
+int hubsnap_fetch_sessions(const char *path, int timeout_ms,
+                           size_t max_line, hubsnap *s,
+                           char err[HUBSNAP_ERR_LEN]);
 
 /* Ask the hub at path for its statistics ("stats\n": one hub_stats
  * line, then it closes), within timeout_ms and

@@ -10,6 +10,11 @@
  *   /api/v1/system/container-stats/NAME   one container (also ?name=NAME)
  *   /api/v1/sessions/count                {"active_count","total_count",
  *                                          "active_session_count"}
+ *   /api/v1/sessions/list?limit=&offset=  {"sessions":[...],"total",...}
+ *                                         newest first, from the hub's
+ *                                         retained session_update messages
+ *                                         (also /api/v1/sessions where the
+ *                                         server routes it)
  *   /metrics                              the same, and kato-live's own
  *                                          counters, for Prometheus
  * Status codes: 200; 400 bad name or query; 404 unknown path or
@@ -33,6 +38,7 @@
 #include <cjson/cJSON.h>
 
 #include "cfg.h"
+#include "cgi.h"
 #include "clock.h"
 #include "exitcode.h"
 #include "hubsnap.h"
@@ -47,11 +53,12 @@
 
 static const char usage_text[] =
     "usage: kato-snapshot [--socket PATH] [--env-file FILE] [--timeout SECONDS]\n"
-    "                     [PATH]\n"
+    "                     [--cors-origin ORIGIN] [PATH]\n"
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
-    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count; /metrics\n"
-    "for Prometheus) from the latest frame kato-hub holds.  Run as a CGI program it reads the request\n"
+    "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count,\n"
+    "/api/v1/sessions/list; /metrics for Prometheus) from the latest frame and\n"
+    "the sessions kato-hub holds.  Run as a CGI program it reads the request\n"
     "from the CGI environment; given a PATH it prints that path's JSON body.\n"
     "\n"
     "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
@@ -60,6 +67,9 @@ static const char usage_text[] =
     "  -e, --env-file FILE    read settings from FILE (default\n"
     "                         $KATO_LIVE_ENV_FILE)\n"
     "  -t, --timeout SECONDS  give up on the hub after this long (default 2)\n"
+    "  -c, --cors-origin ORIGIN  allow cross-origin reads from ORIGIN\n"
+    "                         (http(s)://host[:port], or *; default\n"
+    "                         $KATO_LIVE_CORS_ORIGIN, else none)\n"
     "  -h, --help             show this text\n";
 
 /* An answer: status and body (owned). */
@@ -68,20 +78,6 @@ typedef struct reply {
 	cJSON *body;
 	char data_ts[CLOCK_ISO_LEN]; /* the frame's timestamp, or "" */
 } reply;
-
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	}
-	return "Error";
-}
 
 static void *need(void *p)
 {
@@ -281,38 +277,115 @@ static void answer_legacy(const cJSON *legacy, enum route route, reply *r)
 	snprintf(r->data_ts, sizeof r->data_ts, "%s", ts ? ts : "");
 }
 
+/* A snap from the hub into *s (with the sessions: every session_update
+ * read too); or -1 with r set to a 503 saying why. */
+static int fetch(const char *sock, int timeout_ms, int sessions, hubsnap *s,
+                 reply *r)
+{
+	char err[HUBSNAP_ERR_LEN];
+	int rc = sessions ? hubsnap_fetch_sessions(sock, timeout_ms, MAX_SNAP, s, err)
+	                  : hubsnap_fetch(sock, timeout_ms, MAX_SNAP, s, err);
+	if (rc == HUBSNAP_OK)
+		return 0;
+	if (rc == HUBSNAP_DOWN)
+		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	else
+		fail(r, 503, "no data: %s", err);
+	hubsnap_free(s);
+	return -1;
+}
+
+/* Fill f for frame; returns the frame's timestamp text, or NULL. */
+static const char *frame_of(const cJSON *frame, frame_info *f)
+{
+	*f = (frame_info){.frame = frame, .age_ms = -1};
+	f->data = cJSON_GetObjectItemCaseSensitive(frame, "data");
+	int64_t ts;
+	const char *t = js_str(frame, "timestamp");
+	double iv = 3000;
+	js_num(frame, "interval_ms", &iv);
+	if (t && clock_parse_iso(t, &ts) == 0) {
+		f->age_ms = clock_wall_ms() - ts;
+		if (f->age_ms < 0)
+			f->age_ms = 0;
+		f->old = f->age_ms > (int64_t)(iv * STALE_INTERVALS);
+	}
+	return t;
+}
+
+/* Newest first: created_at descending (ISO text in UTC sorts as time),
+ * unknown ones last, then by id. */
+static int newest_first(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const char *cx = js_str(x, "created_at"), *cy = js_str(y, "created_at");
+	int c = cx && cy ? strcmp(cy, cx) : (cx ? -1 : cy ? 1 : 0);
+	return c ? c : strcmp(js_str(x, "session_id"), js_str(y, "session_id"));
+}
+
+/* /api/v1/sessions/list: a page of the sessions the hub retains (one
+ * session_update each, from kato-sessions), newest first. */
+static void lookup_sessions(const char *sock, int timeout_ms,
+                            const request *rq, reply *r)
+{
+	static const char *const src[] = {"kato-sessions"};
+	hubsnap s;
+	if (fetch(sock, timeout_ms, 1, &s, r) < 0)
+		return;
+	frame_info f;
+	const char *t = s.frame ? frame_of(s.frame, &f) : NULL;
+	const cJSON *ks = s.frame ? js_path(s.frame, "sources.kato-sessions") : NULL;
+	if (!s.sessions && !ks) {
+		fail(r, 503, "no session list: kato-sessions is not running "
+		     "(set REDIS_URL to KATO's Redis)");
+		hubsnap_free(&s);
+		return;
+	}
+	int n = s.sessions ? cJSON_GetArraySize(s.sessions) : 0;
+	const cJSON **all = need(calloc((size_t)n + 1, sizeof *all));
+	int i = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, s.sessions)
+		all[i++] = e;
+	qsort(all, (size_t)n, sizeof *all, newest_first);
+	r->body = need(cJSON_CreateObject());
+	cJSON *page = need(cJSON_AddArrayToObject(r->body, "sessions"));
+	for (long k = rq->offset; k < n && k < rq->offset + rq->limit; k++)
+		cJSON_AddItemToArray(page, need(cJSON_Duplicate(all[k], 1)));
+	free(all);
+	need(cJSON_AddNumberToObject(r->body, "total", (double)n + (double)s.sessions_over));
+	need(cJSON_AddNumberToObject(r->body, "limit", (double)rq->limit));
+	need(cJSON_AddNumberToObject(r->body, "offset", (double)rq->offset));
+	if (s.frame) {
+		add_freshness(r->body, &f, src, 1);
+		cJSON *st = cJSON_GetObjectItemCaseSensitive(r->body, "stale");
+		/* Redis unreachable: the list is what it was, and says so */
+		if (cJSON_GetArraySize(st) == 0 && !cJSON_IsTrue(js_path(ks, "ok")))
+			cJSON_AddItemToArray(st, need(cJSON_CreateString(src[0])));
+		snprintf(r->data_ts, sizeof r->data_ts, "%s", t ? t : "");
+	} else {
+		need(cJSON_AddNullToObject(r->body, "timestamp"));
+		need(cJSON_AddNullToObject(r->body, "age_ms"));
+		cJSON *st = need(cJSON_AddArrayToObject(r->body, "stale"));
+		cJSON_AddItemToArray(st, need(cJSON_CreateString(src[0])));
+	}
+	r->status = 200;
+	hubsnap_free(&s);
+}
+
 static void lookup(const char *sock, int timeout_ms, enum route route,
                    const char *name, reply *r)
 {
 	hubsnap s;
-	char err[HUBSNAP_ERR_LEN];
-	int rc = hubsnap_fetch(sock, timeout_ms, MAX_SNAP, &s, err);
-	if (rc == HUBSNAP_DOWN) {
-		fail(r, 503, "no data: kato-live's hub is not running (%s)", err);
+	if (fetch(sock, timeout_ms, 0, &s, r) < 0)
 		return;
-	}
-	if (rc != HUBSNAP_OK) {
-		fail(r, 503, "no data: %s", err);
-		hubsnap_free(&s);
-		return;
-	}
 	if (!s.frame && s.legacy) {
 		answer_legacy(s.legacy, route, r);
 	} else if (!s.frame) {
 		fail(r, 503, "no data yet: the hub has had no frame from kato-merge");
 	} else {
-		frame_info f = {.frame = s.frame, .age_ms = -1};
-		f.data = cJSON_GetObjectItemCaseSensitive(s.frame, "data");
-		int64_t ts;
-		const char *t = js_str(s.frame, "timestamp");
-		double iv = 3000;
-		js_num(s.frame, "interval_ms", &iv);
-		if (t && clock_parse_iso(t, &ts) == 0) {
-			f.age_ms = clock_wall_ms() - ts;
-			if (f.age_ms < 0)
-				f.age_ms = 0;
-			f.old = f.age_ms > (int64_t)(iv * STALE_INTERVALS);
-		}
+		frame_info f;
+		const char *t = frame_of(s.frame, &f);
 		if (!cJSON_IsObject(f.data))
 			fail(r, 503, "no data: the hub's frame has no data");
 		else
@@ -322,25 +395,47 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
 	hubsnap_free(&s);
 }
 
-/* Write the CGI response: headers, then the body unless head_only. */
-static int respond(const reply *r, int head_only, const char *allow)
+/* Is origin fit for an Access-Control-Allow-Origin header: "*", or
+ * http(s)://host[:port] with nothing that could end the header line? */
+static int cors_origin_ok(const char *origin)
+{
+	if (!strcmp(origin, "*"))
+		return 1;
+	const char *h = !strncmp(origin, "http://", 7)    ? origin + 7
+	              : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+	if (!h || !*h || strlen(origin) > 255)
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]", *h)))
+			return 0;
+	return 1;
+}
+
+/* Write the CGI response: headers, then the body unless head_only.
+ * Cross-origin reads are allowed only from cors (NULL: none). */
+static int respond(const reply *r, int head_only, const char *allow,
+                   const char *cors)
 {
 	char *text = NULL;
 	if (r->body)
 		text = need(cJSON_PrintUnformatted(r->body));
 	size_t len = text ? strlen(text) + 1 : 0;
-	printf("Status: %d %s\r\n", r->status, reason(r->status));
+	printf("Status: %d %s\r\n", r->status, cgi_reason(r->status));
 	if (text)
 		printf("Content-Type: application/json\r\n"
 		       "Content-Length: %zu\r\n", len);
 	printf("Cache-Control: no-store\r\n"
-	       "Access-Control-Allow-Origin: *\r\n"
 	       "X-Content-Type-Options: nosniff\r\n");
+	if (cors)
+		printf("Access-Control-Allow-Origin: %s\r\n"
+		       "Vary: Origin\r\n", cors);
 	if (allow)
-		printf("Allow: %s\r\n"
-		       "Access-Control-Allow-Methods: %s\r\n"
+		printf("Allow: %s\r\n", allow);
+	if (allow && cors)
+		printf("Access-Control-Allow-Methods: %s\r\n"
 		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
-		       allow, allow);
+		       allow);
 	if (r->data_ts[0])
 		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
 	printf("\r\n");
@@ -357,15 +452,17 @@ int main(int argc, char **argv)
 	    {"socket", required_argument, NULL, 's'},
 	    {"env-file", required_argument, NULL, 'e'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"cors-origin", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *sock_opt = NULL, *env_file = NULL;
+	const char *sock_opt = NULL, *env_file = NULL, *cors_opt = NULL;
 	int64_t timeout_ns = 2000000000LL;
 	int o;
-	while ((o = getopt_long(argc, argv, "s:e:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:e:t:c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock_opt = optarg; break;
+		case 'c': cors_opt = optarg; break;
 		case 'e': env_file = optarg; break;
 		case 't':
 			if (clock_parse_seconds(optarg, &timeout_ns) < 0)
@@ -392,6 +489,16 @@ int main(int argc, char **argv)
 		snprintf(sock, sizeof sock, "%s", cfg_get("KATO_HUB_SOCKET"));
 	else if (hubsock_default_path(sock, sizeof sock) < 0)
 		sock[0] = '\0';
+	/* No CORS header unless an origin is configured: other sites' pages
+	 * must not read the feed through an operator's browser. */
+	char cors[256] = "";
+	const char *cv = cors_opt ? cors_opt : cfg_get("KATO_LIVE_CORS_ORIGIN");
+	int cors_ok = 1;
+	if (cv && *cv) {
+		cors_ok = cors_origin_ok(cv);
+		if (cors_ok)
+			snprintf(cors, sizeof cors, "%s", cv);
+	}
 
 	char path[REQ_PATH_MAX + 1], why[REQ_ERR_LEN];
 	request rq = {R_NONE, ""};
@@ -399,7 +506,7 @@ int main(int argc, char **argv)
 	int head = 0, st;
 	const char *query = arg ? (strchr(arg, '?') ? strchr(arg, '?') + 1 : NULL)
 	                        : getenv("QUERY_STRING");
-	if (request_path(path, sizeof path, arg) < 0)
+	if (cgi_path(path, sizeof path, arg) < 0)
 		fail(&r, 404, "no such path");
 	else if ((st = request_route(path, &rq, why)) != 0)
 		fail(&r, st, "%s", why);
@@ -414,6 +521,10 @@ int main(int argc, char **argv)
 	} else if (cfg_ok < 0) {
 		log_warn("%s", cerr);
 		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
+	} else if (!cors_ok) {
+		log_warn("KATO_LIVE_CORS_ORIGIN: not an origin (http(s)://host[:port] or *)");
+		fail(&r, 500, "kato-snapshot is misconfigured: KATO_LIVE_CORS_ORIGIN "
+		              "is not an origin");
 	} else if (!sock[0]) {
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
 	} else if (rq.route == R_PROM) {
@@ -422,7 +533,10 @@ int main(int argc, char **argv)
 		                     method && !strcmp(method, "HEAD"), !arg);
 	} else {
 		head = method && !strcmp(method, "HEAD");
-		lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
+		if (rq.route == R_SESSION_LIST)
+			lookup_sessions(sock, (int)(timeout_ns / 1000000), &rq, &r);
+		else
+			lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
 	}
 	cfg_free();
 
@@ -436,10 +550,10 @@ int main(int argc, char **argv)
 		if (fflush(stdout) != 0)
 			rc = KL_EXIT_TEMP;
 		else if (r.status != 200) {
-			log_warn("%s: %d %s", path, r.status, reason(r.status));
+			log_warn("%s: %d %s", path, r.status, cgi_reason(r.status));
 			rc = KL_EXIT_NO;
 		}
-	} else if (respond(&r, head, allow) < 0) {
+	} else if (respond(&r, head, allow, cors[0] ? cors : NULL) < 0) {
 		rc = KL_EXIT_TEMP;
 	}
 	cJSON_Delete(r.body);

@@ -12,6 +12,8 @@ static const struct {
     {"/api/v1/system/metrics", R_METRICS},
     {"/api/v1/system/container-stats", R_CONTAINERS},
     {"/api/v1/sessions/count", R_SESSIONS},
+    {"/api/v1/sessions/list", R_SESSION_LIST},
+    {"/api/v1/sessions", R_SESSION_LIST},
     {"/metrics", R_PROM},
 };
 
@@ -41,34 +43,12 @@ static int bad_name(char err[REQ_ERR_LEN])
 	return 400;
 }
 
-int request_path(char *buf, size_t len, const char *arg)
-{
-	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
-	int n;
-	if (arg)
-		n = snprintf(buf, len, "%.*s", (int)strcspn(arg, "?"), arg);
-	else if (!sn || !*sn || !strcmp(sn, "/"))
-		n = snprintf(buf, len, "%s", pi ? pi : "");
-	else
-		n = snprintf(buf, len, "%s%s", sn, pi ? pi : "");
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	/* "//api/v1//health" is the same file to the server: the same path */
-	char *w = buf;
-	for (const char *r = buf; *r; r++)
-		if (*r != '/' || w == buf || w[-1] != '/')
-			*w++ = *r;
-	*w = '\0';
-	n = (int)(w - buf);
-	while (n > 1 && buf[n - 1] == '/')
-		buf[--n] = '\0';
-	return 0;
-}
-
 int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
 {
 	rq->route = R_NONE;
 	rq->name[0] = '\0';
+	rq->limit = REQ_LIMIT_DEFAULT;
+	rq->offset = 0;
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(path, routes[i].path)) {
 			rq->route = routes[i].route;
@@ -79,7 +59,7 @@ int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
 		snprintf(err, REQ_ERR_LEN,
 		         "no such path (try /api/v1/health, /api/v1/system/metrics, "
 		         "/api/v1/system/container-stats, /api/v1/sessions/count, "
-		         "/metrics)");
+		         "/api/v1/sessions/list, /metrics)");
 		return 404;
 	}
 	const char *n = path + pl;
@@ -123,6 +103,32 @@ int request_query(const char *q, request *rq, char err[REQ_ERR_LEN])
 			memcpy(rq->name, v, vlen);
 			rq->name[vlen] = '\0';
 			rq->route = R_CONTAINER;
+		} else if ((klen == 5 && !strncmp(p, "limit", 5)) ||
+		           (klen == 6 && !strncmp(p, "offset", 6))) {
+			int is_limit = klen == 5;
+			if (rq->route != R_SESSION_LIST) {
+				snprintf(err, REQ_ERR_LEN, "query parameter %.*s is for "
+				         "/api/v1/sessions/list only", (int)klen, p);
+				return 400;
+			}
+			long n = -1;
+			if (vlen >= 1 && vlen <= 8 && all_of(v, vlen, "0123456789")) {
+				n = 0;
+				for (size_t i = 0; i < vlen; i++)
+					n = n * 10 + (v[i] - '0');
+			}
+			if (n < 0 || (is_limit && (n < 1 || n > REQ_LIMIT_MAX))) {
+				if (is_limit)
+					snprintf(err, REQ_ERR_LEN, "bad limit: want 1 to %d",
+					         REQ_LIMIT_MAX);
+				else
+					snprintf(err, REQ_ERR_LEN, "bad offset: want 0 to 99999999");
+				return 400;
+			}
+			if (is_limit)
+				rq->limit = n;
+			else
+				rq->offset = n;
 		} else if (klen == 1 && (*p == '_' || *p == 't') && vlen > 0 &&
 		           vlen <= 20 && all_of(v, vlen, "0123456789")) {
 			/* a cache buster */

@@ -19,26 +19,29 @@ enum route {
 	R_CONTAINERS, /* /api/v1/system/container-stats */
 	R_CONTAINER,  /* .../container-stats/NAME or ?name=NAME */
 	R_SESSIONS,   /* /api/v1/sessions/count */
+	R_SESSION_LIST, /* /api/v1/sessions/list (or /api/v1/sessions where
+	                 * the server routes it: websocketd cannot have a file
+	                 * "sessions" beside the folder "sessions/") */
 	R_PROM,       /* /metrics: Prometheus exposition (prom.h) */
 };
+
+#define REQ_LIMIT_DEFAULT 100  /* sessions per page */
+#define REQ_LIMIT_MAX 1000
 
 typedef struct request {
 	enum route route;             /* what is asked for */
 	char name[REQ_NAME_MAX + 1]; /* the container, for R_CONTAINER */
+	long limit;                  /* R_SESSION_LIST: page size */
+	long offset;                 /* R_SESSION_LIST: sessions skipped */
 } request;
-
-/* The request path, without repeated or trailing '/': arg up to its '?'
- * when given (shell use), else SCRIPT_NAME + PATH_INFO from the CGI
- * environment (websocketd gives SCRIPT_NAME "/" and the whole path in
- * PATH_INFO).  Returns 0, or -1 if it does not fit in len. */
-int request_path(char *buf, size_t len, const char *arg);
 
 /* Match path against the routes and fill rq.  Returns 0, or an HTTP
  * status (404 unknown path, 400 bad container name) with err filled. */
 int request_route(const char *path, request *rq, char err[REQ_ERR_LEN]);
 
 /* Check the query string (NULL or "" is fine): "name=NAME" on
- * container-stats, and the cache busters "_=DIGITS" and "t=DIGITS";
+ * container-stats, "limit=1..1000" and "offset=N" on the session list,
+ * and the cache busters "_=DIGITS" and "t=DIGITS";
  * nothing else.  A name turns R_CONTAINERS into R_CONTAINER.  Returns 0,
  * or 400 with err filled. */
 int request_query(const char *query, request *rq, char err[REQ_ERR_LEN]);

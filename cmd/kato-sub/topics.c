@@ -63,6 +63,8 @@ static unsigned type_topic(const char *type)
 		return T_METRICS;
 	if (!strcmp(type, "session_event"))
 		return T_EVENTS;
+	if (!strcmp(type, "session_update")) /* the session list's changes */
+		return T_SESSIONS;
 	if (!strcmp(type, "system_alert") || !strcmp(type, "active_alerts"))
 		return T_ALERTS;
 	return 0;

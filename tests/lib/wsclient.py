@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """wsclient.py - a WebSocket client for tests, scripted on the command line.
 
-  wsclient.py [--timeout S] [--stamp] URL COMMAND...
+  wsclient.py [--timeout S] [--stamp] [--origin ORIGIN] URL COMMAND...
 
 Commands run in order; every message received is printed on stdout, one
 per line, as it arrives (with --stamp, a JSON object message gets
@@ -14,6 +14,8 @@ per line, as it arrives (with --stamp, a JSON object message gets
   sleep S           wait S seconds without reading (buffered by the library)
   close             close the connection (a normal close handshake)
   hold              read until killed (or the server closes)
+With --origin, the handshake carries that Origin header (as a browser's
+would); without, none.
 Exit 0 when the script ran; 1 on a timeout, 2 when the server closed the
 connection early; the reason on stderr.
 
@@ -54,10 +56,10 @@ def mtype(msg):
         return None
 
 
-async def run(url, cmds, timeout, stamp):
+async def run(url, cmds, timeout, stamp, origin=None):
     import websockets
     async with websockets.connect(url, max_size=None, ping_interval=None,
-                                  open_timeout=timeout) as ws:
+                                  open_timeout=timeout, origin=origin) as ws:
         i = 0
         while i < len(cmds):
             c = cmds[i]
@@ -137,10 +139,13 @@ def stuck(url):
 
 def main():
     args = sys.argv[1:]
-    timeout, stamp = 10.0, False
+    timeout, stamp, origin = 10.0, False, None
     while args and args[0].startswith("--"):
         if args[0] == "--timeout":
             timeout = float(args[1])
+            args = args[2:]
+        elif args[0] == "--origin":
+            origin = args[1]
             args = args[2:]
         elif args[0] == "--stamp":
             stamp = True
@@ -152,7 +157,7 @@ def main():
         return stuck(args[1])
     import websockets
     try:
-        return asyncio.run(run(args[0], args[1:], timeout, stamp))
+        return asyncio.run(run(args[0], args[1:], timeout, stamp, origin))
     except websockets.exceptions.ConnectionClosed as e:
         print(f"wsclient: connection closed: {e}", file=sys.stderr)
         return 2

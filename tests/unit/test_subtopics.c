@@ -56,6 +56,11 @@ int main(void)
 	      "session_event passes for session_events");
 	CHECK(filt(ev, T_METRICS, out, sizeof out) == TOPICS_DROP,
 	      "session_event is dropped without it");
+	const char *su = "{\"type\":\"session_update\",\"op\":\"added\",\"session\":{}}";
+	CHECK(filt(su, T_SESSIONS, out, sizeof out) == TOPICS_PASS,
+	      "session_update passes for sessions");
+	CHECK(filt(su, T_EVENTS | T_METRICS, out, sizeof out) == TOPICS_DROP,
+	      "session_update is dropped without it");
 	CHECK(filt("{\"type\":\"metrics_update\"}", T_SESSIONS, out, sizeof out) ==
 	          TOPICS_DROP,
 	      "metrics_update belongs to metrics");

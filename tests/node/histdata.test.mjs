@@ -1,0 +1,98 @@
+// web/histdata.js: the history charts' pure parts (node --test).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+	stepFor, historyPath, chartLines, toColumns, appendFrame, addLine, frameValue,
+	gaps, fmtUnit, markText, CHARTS,
+} from '../../web/histdata.js';
+
+const cpu = CHARTS.find((c) => c.id === 'ccpu');
+const host = CHARTS.find((c) => c.id === 'host');
+const errors = CHARTS.find((c) => c.id === 'errors');
+
+function frame(opts = {}) {
+	return {
+		type: 'realtime_update', timestamp: '2026-11-25T18:45:00.000Z', stale: opts.stale || [],
+		data: {
+			metrics: { resources: { cpu_percent: 21.5, memory_percent: 40, disk_percent: 50 },
+				performance: { error_rate: 0.02 } },
+			containers: { containers: [{ name: 'kato', cpu: 12, memory: { usage_bytes: 1024 } },
+				{ name: 'redis', cpu: 1, memory: { usage_bytes: 2048 } }] },
+			sessions: { active_count: 3 },
+		},
+	};
+}
+
+test('a range asks for the fine tier up to an hour, then minutes, at most ~1200 points', () => {
+	assert.equal(stepFor(600), 3);
+	assert.equal(stepFor(3600), 3);
+	assert.equal(stepFor(6 * 3600), 60);
+	assert.equal(stepFor(24 * 3600), 120);
+	assert.equal(stepFor(7 * 86400) % 60, 0);
+	assert.ok(7 * 86400 / stepFor(7 * 86400) <= 1200);
+	assert.match(historyPath(3600), /^\/api\/v1\/history\?since=-3600&step=3&series=/);
+});
+
+test('a pattern becomes one line per container, sorted, on the chart\'s one scale', () => {
+	const lines = chartLines(cpu, { 'container.redis.cpu_percent': [], 'container.kato.cpu_percent': [], 'host.cpu_percent': [] });
+	assert.deepEqual(lines.map((l) => l.label), ['kato', 'redis']);
+});
+
+test('answers become uPlot columns; nulls stay null, scales apply', () => {
+	const cols = toColumns(errors, { step: 3, time: [0, 3, 6], series: { 'kato.error_rate': [0.01, null, 0.5] } });
+	assert.deepEqual(cols.data, [[0, 3, 6], [1, null, 50]]);
+	const none = toColumns(host, { step: 3, time: [0, 3], series: {} });
+	assert.deepEqual(none.data[1], [null, null]);
+});
+
+test('a live frame appends; a missing tick becomes a gap, not a line; old points leave the window', () => {
+	const cols = toColumns(host, { step: 3, time: [100, 103], series: { 'host.cpu_percent': [1, 2] } });
+	assert.ok(appendFrame(cols, frame(), 106, 3600));
+	assert.deepEqual(cols.data[0], [100, 103, 106]);
+	assert.equal(cols.data[1][2], 21.5);
+	// three minutes without frames
+	assert.ok(appendFrame(cols, frame(), 106 + 180, 3600));
+	assert.deepEqual(cols.data[0].slice(-2), [109, 286]);
+	assert.equal(cols.data[1][3], null);
+	assert.deepEqual(gaps(cols.data[0], cols.data[1]), [[109, 109]]);
+	// not newer: dropped
+	assert.equal(appendFrame(cols, frame(), 200, 3600), false);
+	// the window
+	appendFrame(cols, frame(), 286 + 3600, 3600);
+	assert.ok(cols.data[0][0] >= 286);
+});
+
+test('frame values: stale and failed sections are unknown, not their old numbers', () => {
+	assert.equal(frameValue(frame(), 'host.cpu_percent'), 21.5);
+	assert.equal(frameValue(frame({ stale: ['kato-metrics'] }), 'host.cpu_percent'), null);
+	assert.equal(frameValue(frame(), 'container.redis.memory_bytes'), 2048);
+	assert.equal(frameValue(frame({ stale: ['docker-stats'] }), 'container.redis.cpu_percent'), null);
+	assert.equal(frameValue(frame(), 'container.gone.cpu_percent'), null);
+	assert.equal(frameValue(frame(), 'sessions.active'), 3);
+	const f = frame();
+	f.data.sessions = { error: 'down' };
+	assert.equal(frameValue(f, 'sessions.active'), null);
+});
+
+test('a container that appears gets a line that is empty before it', () => {
+	const cols = toColumns(cpu, { step: 3, time: [100], series: { 'container.kato.cpu_percent': [5] } });
+	addLine(cols, { key: 'container.redis.cpu_percent', label: 'redis', scale: 1 });
+	appendFrame(cols, frame(), 103, 3600);
+	assert.deepEqual(cols.data, [[100, 103], [5, 12], [null, 1]]);
+});
+
+test('units', () => {
+	assert.equal(fmtUnit(null, '%'), '—');
+	assert.equal(fmtUnit(21.5, '%'), '21.5 %');
+	assert.equal(fmtUnit(1536, 'bytes'), '1.5 KiB');
+	assert.equal(fmtUnit(3 * 1024 * 1024, 'B/s'), '3.0 MiB/s');
+	assert.equal(fmtUnit(42, 'ms'), '42.0 ms');
+	assert.equal(fmtUnit(1234, 'req/s'), '1234/s');
+	assert.equal(fmtUnit(0, 'count'), '0.0');
+});
+
+test('marks as text', () => {
+	assert.equal(markText({ kind: 'alert', state: 'firing', level: 'warning', message: 'CPU at 91%' }), 'warning: CPU at 91%');
+	assert.equal(markText({ kind: 'alert', state: 'resolved', message: 'CPU ok' }), 'resolved: CPU ok');
+	assert.equal(markText({ kind: 'session', event_type: 'session_created', delta: 1 }), 'session created (+1)');
+});

@@ -1,0 +1,270 @@
+/*
+ * history.js - the history charts: the last hour from the store on first
+ * paint, then live frames appended; ranges 10 min to 7 days; a line per
+ * container on one shared scale; alerts and session events as marks.
+ * uPlot draws (web/vendor/uPlot.esm.js, installed by scripts/install-deps
+ * and copied by make); without it the section says so.
+ *
+ * The page calls initHistory(rootElement, {fetchJSON}) once and
+ * historyAppend(frame) for every realtime_update.  Keyboard: the range
+ * buttons are buttons; a focused chart moves its cursor with the arrow
+ * keys (Home/End to the ends) and its legend reads the values there.
+ */
+import {
+	RANGES, CHARTS, historyPath, eventsPath, toColumns, appendFrame, addLine,
+	frameContainers, fmtUnit, markText,
+} from './histdata.js';
+
+const MARK_COLORS = { firing: '#c62828', resolved: '#2e7d32', session: '#1565c0' };
+const LINE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b',
+	'#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+let st = null;
+
+function el(tag, attrs = {}, text) {
+	const e = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+	if (text !== undefined) e.textContent = text;
+	return e;
+}
+
+function addCss(href) {
+	if (document.querySelector(`link[href="${href}"]`)) return;
+	document.head.appendChild(el('link', { rel: 'stylesheet', href }));
+}
+
+/* Draw the marks of the range as vertical lines. */
+function marksPlugin() {
+	return {
+		hooks: {
+			draw: [(u) => {
+				if (!st || !st.marks.length) return;
+				const ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+				ctx.save();
+				ctx.lineWidth = Math.max(1, devicePixelRatio);
+				for (const m of st.marks) {
+					const x = Math.round(u.valToPos(m.time, 'x', true));
+					if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+					ctx.strokeStyle = m.kind === 'session' ? MARK_COLORS.session
+						: MARK_COLORS[m.state === 'resolved' ? 'resolved' : 'firing'];
+					ctx.setLineDash(m.kind === 'session' ? [2, 3] : []);
+					ctx.beginPath();
+					ctx.moveTo(x, top);
+					ctx.lineTo(x, top + h);
+					ctx.stroke();
+				}
+				ctx.restore();
+			}],
+		},
+	};
+}
+
+// The width comes from the ResizeObserver's entries (st.width), never from
+// reading layout: drawing a frame must not force a reflow.
+function chartWidth() {
+	const w = st.width || 800;
+	return Math.max(280, Math.min(w - 24, 1200));
+}
+
+function makeOpts(chart, cols) {
+	const unit = chart.unit;
+	return {
+		title: `${chart.title} (${unit})`,
+		width: chartWidth(),
+		height: 180,
+		plugins: [marksPlugin()],
+		cursor: { drag: { x: false, y: false } },
+		scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min ?? 0), (max ?? 1) > 0 ? max * 1.05 : 1] } },
+		axes: [{}, { size: 70, values: (u, vals) => vals.map((v) => fmtUnit(v, unit)) }],
+		series: [{ label: 'time' }, ...cols.lines.map((l, i) => ({
+			label: l.label,
+			stroke: LINE_COLORS[i % LINE_COLORS.length],
+			width: 1.5,
+			spanGaps: false,
+			value: (u, v) => fmtUnit(v, unit),
+		}))],
+	};
+}
+
+/* (Re)build one chart from its columns. */
+function draw(c) {
+	if (c.plot) c.plot.destroy();
+	c.box.textContent = '';
+	c.plot = new st.uPlot(makeOpts(c.chart, c.cols), c.cols.data, c.box);
+	c.cursor = -1;
+}
+
+/* Arrow keys move a focused chart's cursor. */
+function onKey(c, ev) {
+	const n = c.cols.data[0].length;
+	if (!c.plot || !n) return;
+	let i = c.cursor < 0 ? n - 1 : c.cursor;
+	if (ev.key === 'ArrowLeft') i = Math.max(0, i - 1);
+	else if (ev.key === 'ArrowRight') i = Math.min(n - 1, i + 1);
+	else if (ev.key === 'Home') i = 0;
+	else if (ev.key === 'End') i = n - 1;
+	else return;
+	ev.preventDefault();
+	c.cursor = i;
+	const left = c.plot.valToPos(c.cols.data[0][i], 'x');
+	c.plot.setCursor({ left, top: c.plot.bbox.height / devicePixelRatio / 2 });
+	const vals = c.cols.lines.map((l, k) => `${l.label} ${fmtUnit(c.cols.data[k + 1][i], c.chart.unit)}`);
+	c.live.textContent = `${new Date(c.cols.data[0][i] * 1000).toLocaleTimeString()}: ${vals.join(', ')}`;
+}
+
+function renderMarks() {
+	const list = st.markList;
+	list.textContent = '';
+	if (!st.marks.length) {
+		list.appendChild(el('li', { class: 'hist-none' }, 'No alerts or session events in this range.'));
+		return;
+	}
+	for (const m of st.marks.slice(-50).reverse()) {
+		const li = el('li', { class: `hist-mark hist-mark-${m.kind === 'session' ? 'session' : (m.state === 'resolved' ? 'resolved' : 'firing')}` });
+		li.appendChild(el('time', { datetime: new Date(m.time * 1000).toISOString() },
+			new Date(m.time * 1000).toLocaleString()));
+		li.appendChild(document.createTextNode(' ' + markText(m)));
+		list.appendChild(li);
+	}
+}
+
+async function load() {
+	const range = st.range;
+	const gen = ++st.gen;
+	st.status.textContent = 'Loading history…';
+	try {
+		const [answer, ev] = await Promise.all([
+			st.fetchJSON(historyPath(range.secs)),
+			st.fetchJSON(eventsPath(range.secs)).catch(() => ({ events: [] })),
+		]);
+		if (gen !== st.gen) return;
+		st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
+		for (const c of st.charts) {
+			c.cols = toColumns(c.chart, answer);
+			draw(c);
+		}
+		/* frames that came while the answer was on its way */
+		for (const [ft, f] of st.pending) append(f, ft);
+		st.pending = [];
+		st.loaded = true;
+		/* the server's clock, as the frames' timestamps are */
+		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
+		renderMarks();
+		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
+			(answer.tier === 'coarse' ? ' (per-minute averages)' : '') + '.';
+	} catch (e) {
+		if (gen !== st.gen) return;
+		st.status.textContent = `History unavailable: ${e && e.message ? e.message : e}`;
+	}
+}
+
+function append(frame, t) {
+	const names = frameContainers(frame);
+	for (const c of st.charts) {
+		if (!c.cols) continue;
+		let grew = false;
+		for (const s of c.chart.series) {
+			if (!s.pattern) continue;
+			for (const name of names) {
+				const key = s.pattern.replace('*', name);
+				if (!c.cols.lines.some((l) => l.key === key)) {
+					addLine(c.cols, { key, label: name, scale: s.scale || 1 });
+					grew = true;
+				}
+			}
+		}
+		if (appendFrame(c.cols, frame, t, st.range.secs)) {
+			if (grew) draw(c);
+			else c.plot.setData(c.cols.data);
+		}
+	}
+}
+
+export function historyAppend(frame) {
+	if (!st || !frame || frame.type !== 'realtime_update') return;
+	const t = Date.parse(frame.timestamp) / 1000;
+	if (!Number.isFinite(t)) return;
+	if (!st.loaded) { st.pending.push([t, frame]); return; }
+	if (st.range.secs > 3600) {
+		/* long ranges are per-minute points from the store: refresh those
+		 * once a minute (one request at a time) */
+		if (t - st.loadedAt > 60) {
+			st.loadedAt = t;
+			load();
+		}
+		return;
+	}
+	append(frame, t);
+}
+
+/* What chart id draws now ({lines: [labels], data: columns}), or null:
+ * for tests and the browser console. */
+export function historyColumns(id) {
+	const c = st && st.charts.find((x) => x.chart.id === id);
+	if (!c || !c.cols || !c.plot) return null;
+	return { lines: c.cols.lines.map((l) => l.label), data: c.cols.data.map((col) => col.slice()) };
+}
+
+function selectRange(r) {
+	st.range = r;
+	for (const b of st.buttons) b.setAttribute('aria-pressed', String(b.dataset.range === r.id));
+	st.loaded = false;
+	st.pending = [];
+	load();
+}
+
+export function initHistory(root, { fetchJSON }) {
+	addCss('vendor/uPlot.min.css');
+	addCss('history.css');
+	root.hidden = false;
+	root.textContent = '';
+	st = { root, fetchJSON, range: RANGES[1], charts: [], marks: [], pending: [],
+		loaded: false, loadedAt: 0, gen: 0, buttons: [], uPlot: null };
+	const head = el('div', { class: 'hist-head' });
+	head.appendChild(el('h2', {}, 'History'));
+	const group = el('div', { class: 'hist-ranges', role: 'group', 'aria-label': 'Time range' });
+	for (const r of RANGES) {
+		const b = el('button', { type: 'button', 'data-range': r.id, 'aria-pressed': String(r === st.range) }, r.label);
+		b.addEventListener('click', () => selectRange(r));
+		group.appendChild(b);
+		st.buttons.push(b);
+	}
+	head.appendChild(group);
+	root.appendChild(head);
+	st.status = el('p', { class: 'hist-status', role: 'status' }, 'Loading history…');
+	root.appendChild(st.status);
+	const grid = el('div', { class: 'hist-charts' });
+	root.appendChild(grid);
+	for (const chart of CHARTS) {
+		const fig = el('figure', { class: 'hist-chart', tabindex: '0',
+			'aria-label': `${chart.title} chart: arrow keys read the values` });
+		const box = el('div', { class: 'hist-plot' });
+		const live = el('figcaption', { class: 'hist-readout', 'aria-live': 'polite' });
+		fig.appendChild(box);
+		fig.appendChild(live);
+		grid.appendChild(fig);
+		const c = { chart, box, live, cols: null, plot: null, cursor: -1 };
+		fig.addEventListener('keydown', (ev) => onKey(c, ev));
+		st.charts.push(c);
+	}
+	root.appendChild(el('h3', {}, 'Alerts and session events'));
+	st.markList = el('ul', { class: 'hist-marks' });
+	root.appendChild(st.markList);
+	import('./vendor/uPlot.esm.js').then((m) => {
+		st.uPlot = m.default;
+		load();
+		if (typeof ResizeObserver === 'function') {
+			let w = chartWidth();
+			new ResizeObserver((entries) => {
+				const box = entries[entries.length - 1].contentRect;
+				if (box && box.width > 0) st.width = box.width;
+				const nw = chartWidth();
+				if (nw === w) return;
+				w = nw;
+				for (const c of st.charts) if (c.plot) c.plot.setSize({ width: nw, height: 180 });
+			}).observe(root);
+		}
+	}).catch(() => {
+		st.status.textContent = 'Charts unavailable: uPlot is not installed (run scripts/install-deps, then make).';
+	});
+}
