@@ -30,8 +30,8 @@ TRIMLD   = -Wl,--gc-sections -Wl,--as-needed
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 TOOLS   := $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
-# hiredis only for the tool that talks to Redis.
-bin/kato-sessions build/asan/bin/kato-sessions: LDLIBS += $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
+# hiredis only for the tools that talk to Redis.
+bin/kato-sessions build/asan/bin/kato-sessions bin/kato-stream build/asan/bin/kato-stream: LDLIBS += $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)

@@ -1,0 +1,170 @@
+/* get.c - kato-stream get: the stream's lines on stdout, followed with
+ * XREAD BLOCK from the last id written.  See ks.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "exitcode.h"
+#include "ks.h"
+#include "log.h"
+#include "ndj.h"
+#include "sig.h"
+
+#define READ_COUNT "16" /* entries per XREAD: bounds one reply's size */
+#define BLOCK_MS 5000   /* XREAD BLOCK: how long one wait lasts */
+
+typedef struct getter {
+	rconn *r;
+	const char *key;
+	char last[RS_ID_LEN]; /* id of the last entry written (or the start), "" unset */
+	double since_min;     /* --since, or < 0 */
+	unsigned long foreign; /* entries without our marker in a row */
+	trouble t;
+} getter;
+
+/* Where to start when nothing was given: after the newest entry (or, with
+ * --since, after Redis' time minus MINUTES).  Returns 0 or -1 with err. */
+static int get_start(getter *g, char err[RC_ERR_LEN])
+{
+	redisReply *rep;
+	if (g->since_min >= 0) {
+		if (!(rep = rconn_cmdv(g->r, err, 1, "TIME")))
+			return -1;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[1]->type != REDIS_REPLY_STRING) {
+			snprintf(err, RC_ERR_LEN, "TIME on %s: unexpected answer", g->r->where);
+			freeReplyObject(rep);
+			return -1;
+		}
+		long long s = strtoll(rep->element[0]->str, NULL, 10);
+		long long us = strtoll(rep->element[1]->str, NULL, 10);
+		freeReplyObject(rep);
+		long long from = s * 1000 + us / 1000 - (long long)(g->since_min * 60000.0);
+		/* XREAD answers what comes after an id: the last one before from. */
+		if (from <= 0)
+			snprintf(g->last, sizeof g->last, "0-0");
+		else
+			snprintf(g->last, sizeof g->last, "%lld-18446744073709551615", from - 1);
+		return 0;
+	}
+	if (!(rep = rconn_cmdv(g->r, err, 6, "XREVRANGE", g->key, "+", "-", "COUNT", "1")))
+		return -1;
+	const char *line;
+	size_t len;
+	snprintf(g->last, sizeof g->last, "0-0");
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 1)
+		rentry(rep->element[0], g->last, &line, &len);
+	if (!g->last[0])
+		snprintf(g->last, sizeof g->last, "0-0");
+	freeReplyObject(rep);
+	return 0;
+}
+
+/* Write one entry.  Returns 0, or -1 if stdout is gone. */
+static int get_entry(getter *g, const redisReply *e, char err[RC_ERR_LEN])
+{
+	char id[RS_ID_LEN];
+	const char *line;
+	size_t len;
+	int rc = rentry(e, id, &line, &len);
+	if (rc == -1) {
+		snprintf(err, RC_ERR_LEN, "XREAD %s on %s: an entry without a valid id",
+		         g->key, g->r->where);
+		return 1;
+	}
+	memcpy(g->last, id, sizeof id);
+	if (rc == -2) {
+		if (g->foreign++ == 0)
+			log_warn("stream '%s' on %s holds entries that are not ours "
+			         "(no %s=%s and %s fields), skipping them from %s",
+			         g->key, g->r->where, RS_MARK, RS_MARK_VALUE, RS_LINE, id);
+		return 0;
+	}
+	if (g->foreign) {
+		log_warn("stream '%s': %lu entries that are not ours skipped, up to %s",
+		         g->key, g->foreign, id);
+		g->foreign = 0;
+	}
+	char why[128];
+	if (!line_ok(line, len, why, sizeof why)) {
+		log_warn("stream '%s' entry %s: %s, skipped", g->key, id, why);
+		return 0;
+	}
+	if (ndj_write_line(stdout, line, len) < 0) {
+		if (errno != EPIPE)
+			log_warn("unable to write stdout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* One XREAD.  Returns 0 (go on), 1 (failed: err filled, reconnect), -1
+ * (stop: signal or stdout gone). */
+static int get_once(getter *g, char err[RC_ERR_LEN])
+{
+	char block[16];
+	snprintf(block, sizeof block, "%d", BLOCK_MS);
+	const char *argv[] = {"XREAD", "COUNT", READ_COUNT, "BLOCK", block,
+	                      "STREAMS", g->key, g->last};
+	size_t lens[8];
+	for (int i = 0; i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	redisReply *rep = rconn_cmd(g->r, 8, argv, lens, BLOCK_MS + g->r->timeout_ms, err);
+	if (!rep)
+		return g->r->stop ? -1 : 1;
+	int rc = 0;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		snprintf(err, RC_ERR_LEN, "XREAD %s on %s: Redis says: %.300s", g->key,
+		         g->r->where, rep->str ? rep->str : "");
+		rc = 1;
+	} else if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 1 &&
+	           rep->element[0]->type == REDIS_REPLY_ARRAY &&
+	           rep->element[0]->elements == 2 &&
+	           rep->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
+		const redisReply *es = rep->element[0]->element[1];
+		for (size_t i = 0; i < es->elements && rc == 0; i++)
+			rc = get_entry(g, es->element[i], err);
+	} else if (rep->type != REDIS_REPLY_NIL) {
+		snprintf(err, RC_ERR_LEN, "XREAD %s on %s: unexpected answer", g->key,
+		         g->r->where);
+		rc = 1;
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+int run_get(rconn *r, const char *key, double since_min, const char *from_id)
+{
+	getter g = {.r = r, .key = key, .since_min = since_min};
+	if (from_id)
+		snprintf(g.last, sizeof g.last, "%s", from_id);
+	backoff b;
+	backoff_init(&b, 250, 30000);
+	char err[RC_ERR_LEN];
+	for (;;) {
+		int rc = 1;
+		if (!r->c) {
+			if (open_stream(r, key, err) == 0 && (g.last[0] || get_start(&g, err) == 0)) {
+				trouble_over(&g.t, r, "reading from");
+				rc = 0;
+			}
+		} else {
+			rc = get_once(&g, err);
+			if (rc == 0)
+				backoff_reset(&b);
+		}
+		if (rc < 0 || r->stop)
+			break;
+		if (rc > 0) {
+			rconn_close(r);
+			trouble_note(&g.t, err);
+			if (sig_sleep_ms(r->sigfd, (int)backoff_next(&b)))
+				break;
+		}
+	}
+	return KL_EXIT_OK;
+}
+

@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# kato-stream against a real redis-server on a loopback port.
+
+bats_require_minimum_version 1.5.0
+load lib/common
+load lib/redis
+load lib/stream
+
+setup() {
+	OUT=$BATS_TEST_TMPDIR/out
+	ERR=$BATS_TEST_TMPDIR/err
+	PERR=$BATS_TEST_TMPDIR/put.err
+	: >"$OUT"
+}
+
+teardown() {
+	stop_spawned
+	assert_no_sanitizer_reports "$ERR" "$PERR" "$BATS_TEST_TMPDIR/run.err"
+}
+
+# get in the background: stdout $OUT, stderr $ERR, PID $GET_PID.
+start_get() {
+	spawn "$KL_BIN/kato-stream" get "$@" >"$OUT" 2>"$ERR"
+	GET_PID=$LAST_PID
+}
+
+out_lines() { [ "$(wc -l <"$OUT")" -ge "$1" ]; }
+
+# put ARGS < input: kato-stream put, stderr appended to $PERR.
+put() { "$KL_BIN/kato-stream" put "$@" 2>>"$PERR"; }
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# put_fed_by_fd4 ARGS...: kato-stream put ARGS in the background ($PUT_PID),
+# reading a FIFO this shell writes on fd 4 (a background command's stdin
+# would be /dev/null: the redirection happens inside).  Close fd 4 for
+# anything else started meanwhile, or put never sees the end of its input.
+put_fed_by_fd4() {
+	local gen=$BATS_TEST_TMPDIR/gen
+	mkfifo "$gen"
+	spawn bash -c 'exec "$0" put "${@:3}" <"$1" 2>>"$2"' \
+		"$KL_BIN/kato-stream" "$gen" "$PERR" "$@"
+	PUT_PID=$LAST_PID
+	exec 4>"$gen"
+}
+
+@test "kato-stream --help shows the synopsis; bad invocations are usage errors (100)" {
+	run "$KL_BIN/kato-stream" --help
+	assert_success
+	assert_line --index 0 'usage: kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS]'
+	# the man page's SYNOPSIS says the same (squeezed: man pads its lines)
+	run bash -c 'MANWIDTH=200 man -l "$0" 2>/dev/null | tr -s " "' "$TOP/man/kato-stream.1"
+	assert_output --partial 'kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS] [STREAM]'
+	assert_output --partial 'kato-stream get [--url URL] [--since MINUTES | --from-id ID]'
+	run "$KL_BIN/kato-stream"
+	assert_failure 100
+	run "$KL_BIN/kato-stream" fetch s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" put --since 5 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" get --maxlen 5 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" get --queue 5 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" put --queue -1 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" get --from-id abc s
+	assert_failure 100
+	assert_output --partial "bad --from-id 'abc'"
+	run "$KL_BIN/kato-stream" get --since -1 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" get --url 'redis://127.0.0.1:6379' 'two words'
+	assert_failure 100
+}
+
+@test "kato-stream: a bad REDIS_URL is a usage error that never shows its password" {
+	for u in 'http://me:sekret@host' 'redis://me:sekret@host:99999' \
+		'redis://:sekret@/0' 'redis://me:sek%zzret@host' 'unix://:sekret@relative/sock'; do
+		run "$KL_BIN/kato-stream" get --url "$u" s
+		assert_failure 100
+		assert_output --partial 'bad Redis URL'
+		refute_output --partial 'sekret'
+		refute_output --partial 'sek%zz'
+	done
+	REDIS_URL='redis://me:sekret@host:0' run "$KL_BIN/kato-stream" get s
+	assert_failure 100
+	refute_output --partial 'sekret'
+}
+
+@test "kato-stream: what put adds, get writes, the same lines in the same order" {
+	start_redis
+	start_get --url "$REDIS_URL" frames
+	wait_until 20 xread_waiting
+	seq 1 300 | sed 's/.*/{"type":"realtime_update","n":&,"s":"a b\\"c"}/' >"$BATS_TEST_TMPDIR/in"
+	put --url "$REDIS_URL" frames <"$BATS_TEST_TMPDIR/in"
+	wait_until 20 out_lines 300
+	diff "$BATS_TEST_TMPDIR/in" "$OUT"
+	# each entry carries the marker beside the line
+	run rcli --raw XRANGE frames - + COUNT 1
+	assert_line --index 1 kl
+	assert_line --index 2 1
+	assert_line --index 3 kp
+	assert_line --index 5 line
+	# a second reader started later begins after the newest entry
+	spawn "$KL_BIN/kato-stream" get --url "$REDIS_URL" frames >"$BATS_TEST_TMPDIR/out2" 2>>"$ERR"
+	wait_until 20 bash -c "[ \$(redis-cli -p $REDIS_PORT CLIENT LIST | grep -c cmd=xread) -ge 2 ]"
+	echo '{"n":301}' | put --url "$REDIS_URL" frames
+	wait_until 20 grep -q '"n":301' "$BATS_TEST_TMPDIR/out2"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/out2")" -eq 1 ]
+	wait_until 20 out_lines 301
+}
+
+@test "kato-stream put: bad lines are skipped with their line number; the good ones go on" {
+	start_redis
+	printf '{"n":1}\nnot json\n[1,2]\n{"n":2}\n' | put --url "$REDIS_URL" s
+	run stream_lines s
+	assert_output $'{"n":1}\n{"n":2}'
+	run cat "$PERR"
+	assert_line --partial 'stdin line 2: invalid JSON'
+	assert_line --partial 'stdin line 3: not a JSON object'
+}
+
+@test "kato-stream: --maxlen bounds the stream" {
+	start_redis
+	seq 1 3000 | sed 's/.*/{"n":&}/' | put --url "$REDIS_URL" --maxlen 100 s
+	n=$(rcli XLEN s)
+	[ "$n" -ge 100 ] && [ "$n" -lt 400 ]
+	[ "$(stream_lines s | tail -n 1)" = '{"n":3000}' ]
+}
+
+@test "kato-stream: Redis killed and restarted mid-stream, no line missing or doubled" {
+	start_redis --appendonly yes --appendfsync always --dir "$BATS_TEST_TMPDIR"
+	start_get --url "$REDIS_URL" s
+	wait_until 20 xread_waiting
+	gen=$BATS_TEST_TMPDIR/gen
+	mkfifo "$gen"
+	spawn bash -c "for i in \$(seq 1 600); do echo \"{\\\"n\\\":\$i}\"; sleep 0.01; done >$gen"
+	GEN_PID=$LAST_PID
+	# (a background command's stdin would be /dev/null: redirect inside)
+	spawn bash -c 'exec "$0" put --url "$1" s <"$2" 2>>"$3"' \
+		"$KL_BIN/kato-stream" "$REDIS_URL" "$gen" "$PERR"
+	PUT_PID=$LAST_PID
+	wait_until 30 out_lines 50 || { cat "$ERR" "$PERR"; false; }
+	kill_redis
+	before=$(wc -l <"$OUT")
+	restart_redis
+	wait "$GEN_PID"
+	wait "$PUT_PID"
+	# put held what came while Redis was away, and added it in order
+	seq 1 600 | sed 's/.*/{"n":&}/' >"$BATS_TEST_TMPDIR/in"
+	stream_lines s >"$BATS_TEST_TMPDIR/stream"
+	diff "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/stream"
+	# get resumed after its last entry: every line once, in order
+	wait_until 30 out_lines 600
+	diff "$BATS_TEST_TMPDIR/in" "$OUT"
+	[ "$before" -lt 600 ]
+	grep -q 'reading from redis://127.0.0.1:[0-9]* again' "$ERR"
+	grep -q 'adding to redis://127.0.0.1:[0-9]* again' "$PERR"
+}
+
+@test "kato-stream put: while Redis is away it holds the newest --queue lines, then adds them in order" {
+	REDIS_PORT=$(free_port)
+	put_fed_by_fd4 --url "redis://127.0.0.1:$REDIS_PORT" --queue 5 s
+	seq 1 20 | sed 's/.*/{"n":&}/' >&4
+	wait_until 20 grep -q 'Connection refused' "$PERR"
+	restart_redis 4>&-    # on that port (closing fd 4, or it would hold the FIFO open)
+	wait_until 30 bash -c "[ \$(redis-cli -p $REDIS_PORT XLEN s) -ge 5 ]"
+	echo '{"n":21}' >&4
+	exec 4>&-
+	wait "$PUT_PID"
+	run stream_lines s
+	assert_output "$(seq 16 21 | sed 's/.*/{"n":&}/')"
+	grep -q 'adding to .* again (15 lines dropped meanwhile)' "$PERR"
+}
+
+@test "kato-stream put: an XADD whose answer was lost is not added twice" {
+	start_redis --enable-debug-command yes
+	put_fed_by_fd4 --url "$REDIS_URL" --timeout 0.3 s
+	echo '{"n":1}' >&4
+	wait_until 20 bash -c "[ \$(redis-cli -p $REDIS_PORT XLEN s) -ge 1 ]"
+	# Redis stops answering for 2 s: put's XADD waits in its socket, put
+	# gives up on the answer and reconnects; Redis then runs the XADD.
+	spawn redis-cli -p "$REDIS_PORT" DEBUG SLEEP 2 4>&-
+	wait_until 10 bash -c "! timeout 0.2 redis-cli -p $REDIS_PORT PING >/dev/null"
+	echo '{"n":2}' >&4
+	wait_until 10 grep -q 'no answer within' "$PERR"
+	wait_until 20 redis_up
+	wait_until 20 grep -q 'adding to .* again' "$PERR"
+	echo '{"n":3}' >&4
+	exec 4>&-
+	wait "$PUT_PID"
+	run stream_lines s
+	assert_output $'{"n":1}\n{"n":2}\n{"n":3}'
+}
+
+@test "kato-stream: a wrong password is a clear error, retried, never shown" {
+	REDIS_AUTH=right-pass-123
+	start_redis --requirepass "$REDIS_AUTH"
+	start_get --url "redis://:wrong-pass-456@127.0.0.1:$REDIS_PORT" s
+	wait_until 20 grep -q 'log in to' "$ERR"
+	echo '{"n":1}' | put --url "redis://:wrong-pass-456@127.0.0.1:$REDIS_PORT" s
+	grep -q 'WRONGPASS' "$PERR"
+	grep -q "1 lines not added to redis://127.0.0.1:$REDIS_PORT: log in to" "$PERR"
+	alive "$GET_PID"
+	[ ! -s "$OUT" ]
+	! grep -q 'wrong-pass' "$ERR" "$PERR"
+	! grep -q 'right-pass' "$ERR" "$PERR"
+	# and with the right one (an ACL user in the URL works too)
+	rcli -a "$REDIS_AUTH" ACL SETUSER feed on '>user-pass-789' '~*' '+@all' >/dev/null
+	echo '{"n":2}' | put --url "redis://feed:user-pass-789@127.0.0.1:$REDIS_PORT" s
+	run stream_lines s
+	assert_output '{"n":2}'
+	! grep -q 'user-pass' "$PERR"
+}
+
+@test "kato-stream: a key that is not our stream is refused until it is ours" {
+	start_redis
+	rcli SET s 'something else' >/dev/null
+	start_get --url "$REDIS_URL" s
+	wait_until 20 grep -q "key 's' on redis://127.0.0.1:$REDIS_PORT is not our stream: it is a string" "$ERR"
+	echo '{"n":1}' | put --url "$REDIS_URL" s
+	grep -q 'is not our stream: it is a string' "$PERR"
+	[ "$(rcli GET s)" = 'something else' ]
+	# a stream of someone else's entries is not ours either
+	rcli DEL s >/dev/null
+	rcli XADD s '*' temperature 21 >/dev/null
+	echo '{"n":2}' | put --url "$REDIS_URL" s
+	grep -q "stream 's' on .* is not ours: its newest entry .* has no kl=1 and line fields" "$PERR"
+	[ "$(rcli XLEN s)" -eq 1 ]
+	alive "$GET_PID"
+	[ ! -s "$OUT" ]
+	# once the key is ours, get (still retrying) takes it from there
+	rcli DEL s >/dev/null
+	wait_until 40 xread_waiting
+	echo '{"n":3}' | put --url "$REDIS_URL" s
+	wait_until 40 out_lines 1
+	run cat "$OUT"
+	assert_output '{"n":3}'
+}
+
+@test "kato-stream get: foreign or bad entries among ours are skipped and said" {
+	start_redis
+	echo '{"n":1}' | put --url "$REDIS_URL" s
+	rcli XADD s '*' temperature 21 >/dev/null
+	rcli XADD s '*' kl 1 line 'not json' >/dev/null
+	echo '{"n":2}' | put --url "$REDIS_URL" s
+	start_get --url "$REDIS_URL" --from-id 0 s
+	wait_until 20 out_lines 2
+	run cat "$OUT"
+	assert_output $'{"n":1}\n{"n":2}'
+	grep -q "holds entries that are not ours" "$ERR"
+	grep -q "invalid JSON at byte 0, skipped" "$ERR"
+}
+
+@test "kato-stream get --since MINUTES starts with that backlog; --from-id after that entry" {
+	start_redis
+	now=$(rcli --raw TIME | head -n 1)
+	old=$(( (now - 600) * 1000 ))
+	rcli XADD s "$old-0" kl 1 line '{"age":"ten minutes"}' >/dev/null
+	rcli XADD s "$(( (now - 120) * 1000 ))-0" kl 1 line '{"age":"two minutes"}' >/dev/null
+	echo '{"age":"now"}' | put --url "$REDIS_URL" s
+	start_get --url "$REDIS_URL" --since 5 s
+	wait_until 20 out_lines 2
+	run cat "$OUT"
+	assert_output $'{"age":"two minutes"}\n{"age":"now"}'
+	kill "$GET_PID"
+	wait "$GET_PID"
+	start_get --url "$REDIS_URL" --since 15 s
+	wait_until 20 out_lines 3
+	[ "$(head -n 1 "$OUT")" = '{"age":"ten minutes"}' ]
+	spawn "$KL_BIN/kato-stream" get --url "$REDIS_URL" --from-id "$old" s >"$BATS_TEST_TMPDIR/out2" 2>>"$ERR"
+	wait_until 20 bash -c "[ \$(wc -l <$BATS_TEST_TMPDIR/out2) -ge 2 ]"
+	run cat "$BATS_TEST_TMPDIR/out2"
+	assert_output $'{"age":"two minutes"}\n{"age":"now"}'
+}
+
+@test "kato-stream: over a Unix socket into another database; stops at once on SIGTERM" {
+	sock=$BATS_TEST_TMPDIR/redis.sock
+	start_redis --unixsocket "$sock" --unixsocketperm 700
+	start_get --url "unix://$sock?db=3" s
+	wait_until 20 xread_waiting
+	echo '{"n":1}' | put --url "unix://$sock?db=3" s
+	wait_until 20 out_lines 1
+	[ "$(rcli -n 3 XLEN s)" -eq 1 ]
+	[ "$(rcli -n 0 EXISTS s)" -eq 0 ]
+	kill -TERM "$GET_PID"
+	wait_until 2 bash -c "! kill -0 $GET_PID 2>/dev/null"
+	wait "$GET_PID"
+}
