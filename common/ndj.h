@@ -16,6 +16,9 @@
 
 #include <cjson/cJSON.h>
 
+/* The longest line any stage reads or writes, '\n' excluded: room for 3,000 containers. */
+#define NDJ_LINE_MAX (16u << 20)
+
 /* Write obj as one compact line to f and flush.  Returns 0, or -1 with
  * errno set (EPIPE: the reader went away). */
 int ndj_write(FILE *f, const cJSON *obj);

@@ -86,6 +86,7 @@ int merge_init(merge_state *m, int session_events, int legacy,
 	m->legacy = legacy;
 	m->interval_ms = interval_ms;
 	m->stale_ms = stale_ms;
+	m->started_wall_ms = clock_wall_ms();
 	for (size_t i = 0; i < NBUILTIN; i++) {
 		source *s = &m->src[m->n++];
 		snprintf(s->name, sizeof s->name, "%s", builtins[i].source);
@@ -178,8 +179,27 @@ static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
 	return MERGE_BAD;
 }
 
+void merge_count_bad(merge_state *m) { m->bad_lines_total++; }
+
+static enum merge_result take(merge_state *m, const char *line, size_t len,
+                              int64_t mono_ms, int64_t wall_ms, char **event,
+                              char err[FRAME_ERR_LEN]);
+
 enum merge_result merge_record(merge_state *m, const char *line, size_t len,
+                               int64_t mono_ms, int64_t wall_ms,
                                char **event, char err[FRAME_ERR_LEN])
+{
+	enum merge_result r = take(m, line, len, mono_ms, wall_ms, event, err);
+	if (r == MERGE_BAD)
+		m->bad_lines_total++;
+	else
+		m->records_total++;
+	return r;
+}
+
+static enum merge_result take(merge_state *m, const char *line, size_t len,
+                              int64_t mono_ms, int64_t wall_ms, char **event,
+                              char err[FRAME_ERR_LEN])
 {
 	char why[128];
 	*event = NULL;
@@ -205,7 +225,7 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	int64_t ts;
 	const cJSON *tsj = cJSON_GetObjectItemCaseSensitive(j, "ts");
 	if (!tsj)
-		ts = clock_wall_ms();
+		ts = wall_ms;
 	else if (!cJSON_IsString(tsj) || clock_parse_iso(tsj->valuestring, &ts) < 0)
 		return bad(err, j, "bad \"ts\" in a record from %s: want UTC ISO 8601",
 		           name);
@@ -239,8 +259,11 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		           name);
 	int ok = cJSON_IsTrue(okj);
 
+	/* A stamp ahead of our clock counts as "now" for ordering, so the
+	 * next correctly stamped record still replaces it. */
+	int64_t order = ts < wall_ms ? ts : wall_ms;
 	source *s = find(m, name);
-	if (s && s->have && ts < s->ts_ms) {
+	if (s && s->have && order < s->order_ms) {
 		cJSON_Delete(j);
 		return MERGE_OLDER;
 	}
@@ -308,6 +331,9 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	s->have = 1;
 	s->ok = ok;
 	s->ts_ms = ts;
+	s->order_ms = order;
+	s->mono_ms = mono_ms;
+	s->lag_ms = wall_ms - order;
 	s->sect[0] = sect[0];
 	s->sect[1] = sect[1];
 	s->err_json = errj;
@@ -360,18 +386,66 @@ static int member(merge_state *m, int *first, const char *key, const char *text)
 	return r;
 }
 
-static int64_t age_of(const source *s, int64_t now_ms)
+/* Time since the record arrived, on the monotonic clock, plus how old it
+ * was then. */
+static int64_t age_of(const source *s, int64_t mono_ms)
 {
-	int64_t a = now_ms - s->ts_ms;
-	return a < 0 ? 0 : a; /* a clock ahead of ours: as fresh as can be */
+	int64_t a = mono_ms - s->mono_ms;
+	return (a < 0 ? 0 : a) + s->lag_ms;
 }
 
-static int stale(const merge_state *m, const source *s, int64_t now_ms)
+static int stale(const merge_state *m, const source *s, int64_t mono_ms)
 {
-	return !s->have || age_of(s, now_ms) > m->stale_ms;
+	return !s->have || age_of(s, mono_ms) > m->stale_ms;
 }
 
-const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
+static const char *build(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                         double late_ms, const unsigned char *cut,
+                         size_t max_len, size_t *len);
+
+/* The section text to put in a frame: the kept one, or, when it was cut
+ * to keep the frame under its limit, an error saying so. */
+static char *cut_text(const source *s, int k, size_t max_len)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg,
+	         "%s: section of %zu bytes left out: the frame would be over "
+	         "its limit of %zu bytes",
+	         s->name, strlen(s->sect[k]), max_len);
+	return error_section(msg);
+}
+
+const char *merge_frame(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                        double late_ms, size_t max_len, size_t *len)
+{
+	unsigned char cut[SOURCES_MAX * 2] = {0};
+	m->frames_total++;
+	const char *f = build(m, now_ms, mono_ms, late_ms, cut, max_len, len);
+	int was_cut = 0;
+	while (f && *len > max_len) {
+		/* Leave out the largest section still in, and try again. */
+		size_t best = 0, bestlen = 0;
+		for (size_t i = 0; i < m->n * 2; i++) {
+			const char *t = m->src[i / 2].sect[i % 2];
+			if (!cut[i] && t && strlen(t) > bestlen) {
+				best = i;
+				bestlen = strlen(t);
+			}
+		}
+		if (bestlen < 64)
+			break; /* nothing large left: the frame cannot shrink */
+		cut[best] = 1;
+		was_cut = 1;
+		f = build(m, now_ms, mono_ms, late_ms, cut, max_len, len);
+	}
+	if (was_cut)
+		m->oversize_total++;
+	return f;
+}
+
+static const char *build(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                         double late_ms, const unsigned char *cut,
+                         size_t max_len, size_t *len)
 {
 	char ts[CLOCK_ISO_LEN];
 	int r = 0, first;
@@ -382,7 +456,13 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 		source *s = find(m, "kato-metrics");
 		r |= putf(m, "{\"type\":\"metrics_update\",\"timestamp\":\"%s\",\"data\":",
 		          ts);
-		r |= puts_(m, s->sect[0]);
+		if (cut[0]) {
+			char *t = cut_text(s, 0, max_len);
+			r |= t ? puts_(m, t) : -1;
+			free(t);
+		} else {
+			r |= puts_(m, s->sect[0]);
+		}
 		r |= puts_(m, "}");
 		*len = m->len;
 		return r ? NULL : m->buf;
@@ -395,14 +475,23 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 	for (size_t i = 0; i < m->n; i++) {
 		source *s = &m->src[i];
 		const struct builtin *b = builtin_of(s);
-		for (int k = 0; k < 2; k++)
-			if (s->sect[k])
-				r |= member(m, &first, b ? b->sect[k] : s->name, s->sect[k]);
+		for (int k = 0; k < 2; k++) {
+			if (!s->sect[k])
+				continue;
+			const char *key = b ? b->sect[k] : s->name;
+			if (cut[i * 2 + k]) {
+				char *t = cut_text(s, k, max_len);
+				r |= t ? member(m, &first, key, t) : -1;
+				free(t);
+			} else {
+				r |= member(m, &first, key, s->sect[k]);
+			}
+		}
 	}
 	r |= puts_(m, "},\"stale\":[");
 	first = 1;
 	for (size_t i = 0; i < m->n; i++)
-		if (stale(m, &m->src[i], now_ms)) {
+		if (stale(m, &m->src[i], mono_ms)) {
 			r |= putf(m, "%s\"%s\"", first ? "" : ",", m->src[i].name);
 			first = 0;
 		}
@@ -414,7 +503,7 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 		if (s->have) {
 			char sts[CLOCK_ISO_LEN];
 			r |= putf(m, "\"ts\":\"%s\",\"age_ms\":%" PRId64,
-			          clock_iso_ms(sts, s->ts_ms), age_of(s, now_ms));
+			          clock_iso_ms(sts, s->ts_ms), age_of(s, mono_ms));
 		} else {
 			r |= puts_(m, "\"ts\":null,\"age_ms\":null");
 		}
@@ -422,7 +511,13 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 			r |= puts_(m, ",\"error\":") | puts_(m, s->err_json);
 		r |= puts_(m, "}");
 	}
-	r |= puts_(m, "}}");
+	char started[CLOCK_ISO_LEN];
+	r |= putf(m, "},\"pipeline\":{\"merge\":{\"started_at\":\"%s\","
+	             "\"records_total\":%" PRIu64 ",\"bad_lines_total\":%" PRIu64
+	             ",\"frames_total\":%" PRIu64 ",\"tick_late_ms\":%.3f}}}",
+	          clock_iso_ms(started, m->started_wall_ms), m->records_total,
+	          m->bad_lines_total, m->frames_total,
+	          late_ms > 0 ? late_ms : 0.0);
 	*len = m->len;
 	return r ? NULL : m->buf;
 }
