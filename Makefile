@@ -33,6 +33,8 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS   := $(notdir $(UNIT_SRC:.c=))
+# Unit tests #include the tool sources they test.
+CMD_SRC := $(wildcard cmd/*/*.c cmd/*/*.h)
 
 BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
 ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
@@ -58,7 +60,7 @@ bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) $(TRIM) $(CFLAGS) -o $@ $(filter %.c,$^) build/libcommon.a $(TRIMLD) $(LDFLAGS) $(LDLIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/unit.h build/libcommon.a Makefile
+build/unit/%: tests/unit/%.c tests/unit/unit.h $(CMD_SRC) build/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) $(CFLAGS) -o $@ $< build/libcommon.a $(LDFLAGS) $(LDLIBS)
 
@@ -75,7 +77,7 @@ build/asan/bin/%: $$(wildcard cmd/%/*.c) $$(wildcard cmd/%/*.h) build/asan/libco
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Icmd/$* $(WARN) -O1 -g $(SANFLAGS) -o $@ $(filter %.c,$^) build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
 
-build/asan/unit/%: tests/unit/%.c tests/unit/unit.h build/asan/libcommon.a Makefile
+build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(CMD_SRC) build/asan/libcommon.a Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) -O1 -g $(SANFLAGS) -o $@ $< build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
 

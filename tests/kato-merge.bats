@@ -41,7 +41,7 @@ teardown() {
 	WEBSOCKET_SESSION_EVENTS=maybe run "$KL_BIN/kato-merge" </dev/null
 	assert_failure 100
 	run "$KL_BIN/kato-merge" "$BATS_TEST_TMPDIR/missing"
-	assert_failure 111
+	assert_failure 100
 	assert_output --partial "open $BATS_TEST_TMPDIR/missing: No such file or directory"
 }
 

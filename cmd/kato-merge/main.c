@@ -333,7 +333,9 @@ int main(int argc, char **argv)
 	char err[INPUT_ERR_LEN];
 	for (size_t i = 0; i < m.nin; i++)
 		if (m.in[i].kind != IN_RUN && input_open(&m.in[i], err) < 0)
-			log_die(KL_EXIT_TEMP, "%s", err);
+			log_die(errno == ENOENT || errno == ENOTDIR || errno == EACCES
+			            ? KL_EXIT_USAGE : KL_EXIT_TEMP,
+			        "%s", err);
 	for (size_t i = 0; i < m.nin; i++)
 		if (m.in[i].kind == IN_RUN)
 			start(&m.in[i]);
