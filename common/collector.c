@@ -84,25 +84,14 @@ int collector_run(collector *c)
 	}
 	tick_t t;
 	tick_init_aligned(&t, c->interval_ns);
-	int64_t cap = 30000000000LL / c->interval_ns;
-	if (cap > 10)
-		cap = 10;
-	if (cap < 1)
-		cap = 1;
-	/* The first sample is taken at once, the next ones on the ticks. */
+	/* The first sample is taken at once, the next ones on the ticks,
+	 * failed or not: the backoff is capped at one tick, so that a target
+	 * back is seen within a tick and a failing target still gives a
+	 * record every tick (a source reporting "down" is not stale). */
 	for (;;) {
 		int r = sample_once(c);
 		if (r == -2)
 			return KL_EXIT_OK;
-		if (r == -1) {
-			/* Back off by skipping ticks, which keeps the alignment. */
-			int64_t skip = 1;
-			for (unsigned i = 1; i < c->failures && skip < cap; i++)
-				skip *= 2;
-			if (skip > cap)
-				skip = cap;
-			t.k += (uint64_t)(skip - 1);
-		}
 		do {
 			if (sig_sleep_ms(c->sigfd, tick_timeout_ms(&t)) != 0)
 				return KL_EXIT_OK;

@@ -299,3 +299,13 @@ exec sleep 60')
 	assert_output --partial "left out: the frame would be over its limit of 16777216 bytes"
 	grep -q "largest sections were left out" "$ERR"
 }
+
+@test "KATO down: the health section names /health, the metrics section /metrics" {
+	cat >"$IN" <<-EOF
+	{"source":"kato-metrics","ts":"$(now_iso)","ok":false,"error":"GET http://kato:8000/metrics: Connection refused","data":{"health":null,"health_error":"GET http://kato:8000/health: Connection refused","status":"unknown"}}
+	EOF
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 1
+	run frame 1 '[.data.metrics.error, .data.health.error]'
+	assert_output '["GET http://kato:8000/metrics: Connection refused","GET http://kato:8000/health: Connection refused"]'
+}

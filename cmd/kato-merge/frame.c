@@ -288,10 +288,12 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 			if (!cJSON_IsObject(met))
 				return bad(err, j, "\"data.metrics\" from %s is not an object",
 				           name);
+			const char *herr = js_str(data, "health_error");
 			sect[0] = print(met);
 			sect[1] = cJSON_IsObject(hl)
 			              ? print(hl)
-			              : error_section("KATO /health gave no answer");
+			              : error_section(herr ? herr
+			                                   : "KATO /health gave no answer");
 		} else if (kind == K_SESSIONS) {
 			keep = cJSON_DetachItemViaPointer(j, data);
 			sect[0] = print(keep);
@@ -305,9 +307,12 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 		sect[0] = error_section(error);
 		errj = json_string(error);
 		if (kind == K_METRICS) {
-			/* A failed sample may still say what /health said. */
+			/* A failed sample may still say what /health said, or why
+			 * it said nothing. */
 			const cJSON *hl = js_path(j, "data.health");
-			sect[1] = cJSON_IsObject(hl) ? print(hl) : error_section(error);
+			const char *herr = js_str(j, "data.health_error");
+			sect[1] = cJSON_IsObject(hl) ? print(hl)
+			                             : error_section(herr ? herr : error);
 		}
 	}
 	cJSON_Delete(j);
