@@ -152,7 +152,10 @@ sessions_from_sim() {
 	[ -x "$d/usr/bin/kato-live" ]
 	grep -q '^ExecStart=/usr/bin/kato-live --pipeline-only$' "$d/lib/systemd/system/kato-live.service"
 	grep -q '^ExecStart=/usr/bin/kato-live --web-only$' "$d/lib/systemd/system/kato-live-web.service"
-	grep -q '^EnvironmentFile=-/etc/kato-live/kato-live.env$' "$d/lib/systemd/system/kato-live-web.service"
+	grep -q '^Environment=KATO_LIVE_ENV_FILE=/etc/kato-live/kato-live.env$' "$d/lib/systemd/system/kato-live-web.service"
+	# the tools read the env file themselves: systemd's grammar would keep
+	# a trailing "# comment" in a value
+	! grep -q '^EnvironmentFile=' "$d/lib/systemd/system/kato-live-web.service" "$d/lib/systemd/system/kato-live.service"
 	# the installed launcher finds its own tools and web folder
 	run "$d/usr/bin/kato-live" --cgi-tree "$BATS_TEST_TMPDIR/cgi" --socket /run/kato-live/hub.sock
 	assert_success
@@ -163,4 +166,36 @@ sessions_from_sim() {
 	run make -C "$TOP" -o all install DESTDIR="$d" PREFIX=/usr
 	assert_success
 	[ "$(cat "$d/etc/kato-live/kato-live.env")" = 'KATO_API_URL=http://kato:8000' ]
+}
+
+@test "one env-file grammar: the launcher reads the env file exactly as the C tools do" {
+	# the same fixture tests/unit/test_common.c checks common/cfg.c against
+	run "$TOP/scripts/kato-live" --print-env --env-file "$TOP/tests/fixtures/env/grammar.env"
+	assert_success
+	diff <(echo "$output") "$TOP/tests/fixtures/env/grammar.expected"
+	printf 'X="open\n' >"$BATS_TEST_TMPDIR/bad.env"
+	run "$TOP/scripts/kato-live" --print-env --env-file "$BATS_TEST_TMPDIR/bad.env"
+	assert_failure 100
+	assert_output --partial "bad.env:1: quote not closed"
+	# a C tool takes a commented value as the launcher does
+	printf 'ALERT_CPU_THRESHOLD=30   # percent\n' >"$BATS_TEST_TMPDIR/c.env"
+	run "$TOP/scripts/kato-live" --print-env --env-file "$BATS_TEST_TMPDIR/c.env"
+	assert_output "ALERT_CPU_THRESHOLD=30"
+	echo '{"type":"realtime_update","timestamp":"2026-11-25T18:45:00.000Z","data":{"containers":{"aggregated":{"total_cpu_percent":31.9}}}}' |
+		KATO_LIVE_ENV_FILE=$BATS_TEST_TMPDIR/c.env "$KL_BIN/kato-alerts" --once >"$BATS_TEST_TMPDIR/once.out" || true
+	grep -q '"id":"high_cpu"' "$BATS_TEST_TMPDIR/once.out"
+}
+
+@test "KATO_LIVE_PORT=PORT  # web port in the env file starts the launcher on PORT" {
+	local port
+	port=$(free_port)
+	printf 'KATO_LIVE_PORT=%s  # web port\n' "$port" >"$BATS_TEST_TMPDIR/p.env"
+	spawn "$TOP/scripts/kato-live" --bin "$KL_BIN" --demo --no-demo-containers \
+		--env-file "$BATS_TEST_TMPDIR/p.env" \
+		>"$BATS_TEST_TMPDIR/url.out" 2>"$BATS_TEST_TMPDIR/launcher.err" 3>&-
+	LAUNCHER_PID=$LAST_PID
+	wait_until 60 test -s "$BATS_TEST_TMPDIR/url.out" || { cat "$BATS_TEST_TMPDIR/launcher.err"; false; }
+	grep -q ":$port/" "$BATS_TEST_TMPDIR/url.out"
+	wait_until 30 port_open "$port"
+	stop_launcher
 }
