@@ -199,3 +199,54 @@ sessions_from_sim() {
 	wait_until 30 port_open "$port"
 	stop_launcher
 }
+
+# the pid of the descendant of the launcher running PROGRAM (a full path)
+launched() {
+	local p
+	for p in $(descendants "$LAUNCHER_PID"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$1" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+@test "a pipeline stage killed with -9 is restarted with backoff; websocketd and the browser's WebSocket stay, data comes again" {
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock KATO_LIVE_INTERVAL=0.5 \
+		start_launcher --demo
+	local ws merge
+	ws=$(launched "$(command -v websocketd)")
+	spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 120 "ws://127.0.0.1:$PORT/?ping=0" hold \
+		>"$BATS_TEST_TMPDIR/ws.out" 2>"$BATS_TEST_TMPDIR/ws.err"
+	local client=$LAST_PID
+	wait_until 30 grep -q '"type":"realtime_update"' "$BATS_TEST_TMPDIR/ws.out"
+	for stage in kato-merge kato-alerts kato-hub; do
+		local pid before
+		pid=$(launched "$KL_BIN/$stage")
+		before=$(wc -l <"$BATS_TEST_TMPDIR/ws.out")
+		kill -KILL "$pid"
+		wait_until 30 grep -q "pipeline stopped: .*$stage was killed by signal 9 (KILL)" "$BATS_TEST_TMPDIR/launcher.err" || {
+			cat "$BATS_TEST_TMPDIR/launcher.err" >&2; false; }
+		# frames again on the same connection
+		wait_until 60 bash -c "tail -n +$((before + 1)) '$BATS_TEST_TMPDIR/ws.out' | grep -q '\"type\":\"realtime_update\"'" || {
+			cat "$BATS_TEST_TMPDIR/launcher.err" "$BATS_TEST_TMPDIR/ws.err" >&2; tail -n 5 "$BATS_TEST_TMPDIR/ws.out" >&2; false; }
+		kill -0 "$client"
+		[ "$(launched "$(command -v websocketd)")" = "$ws" ]
+	done
+	# while the hub was gone, the client was told so
+	grep -q '"code":"hub_unavailable"' "$BATS_TEST_TMPDIR/ws.out"
+	grep -q 'starting it again in 0.5 s' "$BATS_TEST_TMPDIR/launcher.err"
+	stop_launcher
+}
+
+@test "websocketd dying is noticed even with a browser connected: the launcher stops with 111 and says how it died" {
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock KATO_LIVE_INTERVAL=0.5 \
+		start_launcher --demo
+	spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 120 "ws://127.0.0.1:$PORT/?ping=0" hold \
+		>"$BATS_TEST_TMPDIR/ws.out" 2>"$BATS_TEST_TMPDIR/ws.err"
+	wait_until 30 grep -q '"type":"realtime_update"' "$BATS_TEST_TMPDIR/ws.out"
+	kill -KILL "$(launched "$(command -v websocketd)")"
+	wait_until 20 bash -c '! kill -0 "$0"' "$LAUNCHER_PID"
+	local rc=0
+	wait "$LAUNCHER_PID" || rc=$?
+	[ "$rc" -eq 111 ]
+	grep -q "websocketd was killed by signal 9 (KILL): stopping everything" "$BATS_TEST_TMPDIR/launcher.err"
+}
