@@ -309,3 +309,24 @@ exec sleep 60')
 	run frame 1 '[.data.metrics.error, .data.health.error]'
 	assert_output '["GET http://kato:8000/metrics: Connection refused","GET http://kato:8000/health: Connection refused"]'
 }
+
+@test "a wrong-typed figure is reported on stderr once and shown as null (unknown), never passed on" {
+	cat >"$IN" <<-EOF
+	{"source":"session-summary","ts":"$(now_iso)","ok":true,"data":{"active_count":"three","total_count":9}}
+	{"source":"session-summary","ts":"$(now_iso)","ok":true,"data":{"active_count":"three","total_count":9}}
+	{"source":"docker-stats","ts":"$(now_iso)","ok":true,"data":{"containers":[{"name":"kato","cpu":"hot","memory":{"usage_bytes":{"a":1},"limit_bytes":null}}],"aggregated":{"total_cpu_percent":[1],"container_count":1,"timestamp":"T"}}}
+	{"source":"kato-metrics","ts":"$(now_iso)","ok":true,"data":{"metrics":{"performance":{"error_rate":"0.5"},"uptime_seconds":true},"health":{"status":"healthy"}}}
+	EOF
+	start_merge --interval 0.2 --stale 30 "$IN"
+	wait_until 20 last_frame_is '.data.metrics != null and (.data.metrics|has("error")|not)'
+	run frame 1 '[.data.sessions.active_count, .data.sessions.total_count]'
+	assert_output '[null,9]'
+	local f
+	f=$(grep realtime_update "$OUT" | tail -n 1)
+	run jq -c '[.data.containers.containers[0].cpu, .data.containers.containers[0].memory.usage_bytes, .data.containers.aggregated.total_cpu_percent, .data.containers.aggregated.timestamp, .data.metrics.performance.error_rate, .data.metrics.uptime_seconds]' <<<"$f"
+	assert_output '[null,null,null,"T",null,null]'
+	run grep -c 'data.active_count is not a number: shown as null' "$ERR"
+	assert_output 1
+	grep -qF 'record from docker-stats: data.aggregated.total_cpu_percent (and others) is not a number: shown as null (unknown)' "$ERR"
+	grep -q 'record from kato-metrics: data.metrics.* is not a number' "$ERR"
+}

@@ -171,6 +171,88 @@ static void apply_session_event(merge_state *m, const cJSON *ev, int64_t ts)
 	}
 }
 
+/* --- wrong-typed numbers ---------------------------------------------------
+ * A figure the page shows must be a number or null: anything else in a
+ * built-in source's data is reported and replaced by null (unknown), never
+ * passed on for the page to print as text or count as 0. */
+
+/* Fields of obj, named in keys (NULL-ended; "*": every member but
+ * "timestamp"), that must be numbers.  The first wrong one's path goes
+ * into first (prefix + key) when first is still empty.  Returns how many
+ * were made null. */
+static int null_bad(cJSON *obj, const char *const *keys, const char *prefix,
+                    char *first, size_t len)
+{
+	int n = 0;
+	if (!cJSON_IsObject(obj))
+		return 0;
+	for (cJSON *c = obj->child; c; c = c->next) {
+		int want = 0;
+		for (const char *const *k = keys; *k && !want; k++)
+			want = !strcmp(*k, c->string) ||
+			       (!strcmp(*k, "*") && strcmp(c->string, "timestamp"));
+		if (!want || cJSON_IsNumber(c) || cJSON_IsNull(c))
+			continue;
+		if (!*first)
+			snprintf(first, len, "%s%s", prefix, c->string);
+		/* The member keeps its name and place; only its value goes. */
+		if (c->type & cJSON_IsReference)
+			continue; /* (never so in a parsed tree) */
+		cJSON_Delete(c->child);
+		cJSON_free(c->valuestring);
+		c->child = NULL;
+		c->valuestring = NULL;
+		c->type = cJSON_NULL | (c->type & cJSON_StringIsConst);
+		n++;
+	}
+	return n;
+}
+
+/* Null every wrong-typed figure in a built-in source's data; first gets
+ * the first one's path.  Returns how many. */
+static int sanitize(enum kind kind, cJSON *data, char *first, size_t len)
+{
+	static const char *const all[] = {"*", NULL};
+	static const char *const sess[] = {"active_count", "total_count", NULL};
+	static const char *const met[] = {"uptime_seconds", "active_sessions",
+	                                  "timestamp", NULL};
+	static const char *const cont[] = {"cpu", NULL};
+	int n = 0;
+	first[0] = '\0';
+	if (kind == K_SESSIONS)
+		return null_bad(data, sess, "data.", first, len);
+	if (kind == K_METRICS) {
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "metrics");
+		n += null_bad(m, met, "data.metrics.", first, len);
+		static const char *const sect[] = {"performance", "resources", "rates",
+		                                   "sessions"};
+		for (size_t i = 0; i < sizeof sect / sizeof sect[0]; i++) {
+			char pre[64];
+			snprintf(pre, sizeof pre, "data.metrics.%s.", sect[i]);
+			n += null_bad(cJSON_GetObjectItemCaseSensitive(m, sect[i]), all,
+			              pre, first, len);
+		}
+		return n;
+	}
+	if (kind == K_CONTAINERS) {
+		n += null_bad(cJSON_GetObjectItemCaseSensitive(data, "aggregated"), all,
+		              "data.aggregated.", first, len);
+		cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(data, "containers"))
+		{
+			n += null_bad(c, cont, "data.containers[].", first, len);
+			static const char *const sub[] = {"memory", "network", "block_io"};
+			for (size_t i = 0; i < 3; i++) {
+				char pre[64];
+				snprintf(pre, sizeof pre, "data.containers[].%s.", sub[i]);
+				n += null_bad(cJSON_GetObjectItemCaseSensitive(c, sub[i]), all,
+				              pre, first, len);
+			}
+		}
+	}
+	return n;
+}
+
 static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
                              const char *fmt, const char *arg)
 {
@@ -282,6 +364,15 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 			return bad(err, j, "ok record from %s has no \"data\"", name);
 		if (kind != K_OTHER && !cJSON_IsObject(data))
 			return bad(err, j, "\"data\" from %s is not an object", name);
+		char first[128];
+		int nbad = sanitize(kind, data, first, sizeof first);
+		if (nbad && s && strcmp(s->bad_field, first) != 0)
+			snprintf(err, FRAME_ERR_LEN,
+			         "record from %s: %s%s is not a number: shown as null "
+			         "(unknown)",
+			         name, first, nbad > 1 ? " (and others)" : "");
+		if (s)
+			snprintf(s->bad_field, sizeof s->bad_field, "%s", first);
 		if (kind == K_METRICS) {
 			const cJSON *met = cJSON_GetObjectItemCaseSensitive(data, "metrics");
 			const cJSON *hl = cJSON_GetObjectItemCaseSensitive(data, "health");

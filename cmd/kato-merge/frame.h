@@ -46,6 +46,8 @@ typedef struct source {
 	char *sect[2];   /* printed sections this source feeds (NULL: none) */
 	char *err_json;  /* printed error string of an ok:false record */
 	cJSON *data;     /* session-summary's data, kept for session events */
+	char bad_field[128]; /* the wrong-typed figure last reported, so that
+	                      * one that persists is said once */
 } source;
 
 typedef struct merge_state {
