@@ -15,7 +15,8 @@ void hubsnap_free(hubsnap *s)
 {
 	cJSON_Delete(s->frame);
 	cJSON_Delete(s->legacy);
-	s->frame = s->legacy = NULL;
+	cJSON_Delete(s->alerts);
+	s->frame = s->legacy = s->alerts = NULL;
 }
 
 /* Keep one line if it is a message we answer from. */
@@ -29,6 +30,8 @@ static void keep(hubsnap *s, const char *line, size_t len)
 		slot = &s->frame;
 	else if (type && !strcmp(type, "metrics_update"))
 		slot = &s->legacy;
+	else if (type && !strcmp(type, "active_alerts"))
+		slot = &s->alerts;
 	if (!slot || !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return;
@@ -40,7 +43,7 @@ static void keep(hubsnap *s, const char *line, size_t len)
 int hubsnap_fetch(const char *path, int timeout_ms, size_t max_bytes,
                   hubsnap *s, char err[HUBSNAP_ERR_LEN])
 {
-	s->frame = s->legacy = NULL;
+	s->frame = s->legacy = s->alerts = NULL;
 	char cerr[HUBSOCK_ERR_LEN];
 	int fd = hubsock_connect(path, "snap", cerr);
 	if (fd < 0) {

@@ -19,6 +19,7 @@
 typedef struct hubsnap {
 	cJSON *frame;  /* latest {"type":"realtime_update",...} */
 	cJSON *legacy; /* latest {"type":"metrics_update",...} (--legacy merge) */
+	cJSON *alerts; /* latest {"type":"active_alerts",...} (kato-alerts) */
 } hubsnap;
 
 /* Outcome of hubsnap_fetch. */

@@ -12,6 +12,7 @@ static const struct {
     {"/api/v1/system/metrics", R_METRICS},
     {"/api/v1/system/container-stats", R_CONTAINERS},
     {"/api/v1/sessions/count", R_SESSIONS},
+    {"/api/v1/alerts", R_ALERTS},
 };
 
 #define CONTAINER_PREFIX "/api/v1/system/container-stats/"
@@ -77,7 +78,8 @@ int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
 	if (strncmp(path, CONTAINER_PREFIX, pl) != 0) {
 		snprintf(err, REQ_ERR_LEN,
 		         "no such path (try /api/v1/health, /api/v1/system/metrics, "
-		         "/api/v1/system/container-stats, /api/v1/sessions/count)");
+		         "/api/v1/system/container-stats, /api/v1/sessions/count, "
+		         "/api/v1/alerts)");
 		return 404;
 	}
 	const char *n = path + pl;

@@ -19,6 +19,7 @@ enum route {
 	R_CONTAINERS, /* /api/v1/system/container-stats */
 	R_CONTAINER,  /* .../container-stats/NAME or ?name=NAME */
 	R_SESSIONS,   /* /api/v1/sessions/count */
+	R_ALERTS,     /* /api/v1/alerts: the alerts firing now */
 };
 
 typedef struct request {
