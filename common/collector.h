@@ -51,8 +51,10 @@ struct collector {
  * signals cannot be set up. */
 void collector_init(collector *c, const char *source);
 
-/* Write a record to stdout, flushed, and free it.  Returns 0, or -1 when
- * stdout is closed (c->output_closed is then set; the loop ends). */
+/* Write a record to stdout, flushed, and free it.  A record over
+ * NDJ_LINE_MAX is not sent: an ok:false record saying so goes instead.
+ * Returns 0, 1 when it sent that failure instead, or -1 when stdout is
+ * closed (c->output_closed is then set; the loop ends). */
 int collector_emit(collector *c, cJSON *rec);
 
 /* Run until stopped.  Returns the exit code for main. */

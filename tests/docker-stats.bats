@@ -320,3 +320,12 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(6
 	run jq -s -c '[.[] | select(.ok) | .data.aggregated | (.total_rx_bytes_per_s|type)] | .[1]' "$OUT"
 	assert_output '"number"'
 }
+
+@test "a record over the 16 MiB line limit is not sent: an ok:false record says so instead" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" huge >/dev/null
+	wait_until 30 port_open "$port"
+	run -1 --separate-stderr docker-stats --host "tcp://127.0.0.1:$port" --once --once-gap 0.01 --timeout 20
+	[ "${#output}" -lt 1000 ]
+	jq -e '.ok == false and (.error | test("^record of [0-9]+ bytes is over the 16777216-byte line limit: not sent$"))' <<<"$output"
+}

@@ -15,6 +15,8 @@
                 0.2 s each, and /info saying the host has 16 GiB (the
                 fixture's limit: no limit); after each stats answer it logs
                 "INFLIGHT n", the most stats requests it had at once
+    huge        API 1.41, 30000 stopped containers with 120-byte names: a
+                record over the 16 MiB line limit
 Every request is logged on stdout as "GET <path>" for the test to read.
 """
 import os
@@ -39,6 +41,11 @@ many_list = "[" + ",".join(
     '{"Id":"%s","Names":["/kato-%d"],"State":"running",'
     '"NetworkSettings":{"Networks":{"bridge":{}}}}' % (cid, i)
     for i, cid in enumerate(many_ids)) + "]"
+huge_list = None
+if mode == "huge":
+    huge_list = "[" + ",".join(
+        '{"Id":"%064x","Names":["/kato-%s"],"State":"exited"}' % (i + 1, "%06d" % i + "x" * 113)
+        for i in range(30000)) + "]"
 lock = threading.Lock()
 inflight = 0
 most = 0
@@ -63,6 +70,10 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, "OK", "text/plain", mode != "noversion")
         if self.path == "/libpod/_ping":
             return self.send(404, '{"message":"page not found"}')
+        if mode == "huge":
+            if self.path == "/v1.41/containers/json?all=1":
+                return self.send(200, huge_list)
+            return self.send(404, '{"message":"no such route"}')
         if mode == "many":
             global inflight, most
             if self.path == "/info":
