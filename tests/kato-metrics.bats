@@ -146,7 +146,7 @@ once() {
 	spawn "$KL_BIN/kato-metrics" --interval 0.2 --timeout 25 >"$OUT" 2>"$ERR"
 	pid=$LAST_PID
 	wait_until 10 sim_requests /metrics 1
-	sleep 0.2
+	# the request is in flight now: the simulator holds it for 30 s
 	kill -TERM "$pid"
 	wait_exit "$pid" 3
 	assert_equal "$EXIT_STATUS" 0
