@@ -461,42 +461,52 @@ static int selected(const alerts *a, const char *name)
 	return 0;
 }
 
-/* Remember a listed container (bounded: past KNOWN_MAX, or with a name of
- * 192 bytes or more, it is not watched for going missing). */
-static void know(alerts *a, const char *name)
+static int cmp_str(const void *x, const void *y)
 {
-	if (strlen(name) >= sizeof a->known[0])
-		return; /* cannot be told apart from another one reliably */
-	for (size_t i = 0; i < a->nknown; i++)
-		if (!strcmp(a->known[i], name))
-			return;
-	if (a->nknown == KNOWN_MAX)
-		return;
-	if (a->nknown == a->capknown) {
-		size_t cap = a->capknown ? a->capknown * 2 : 16;
-		char(*k)[192] = realloc(a->known, cap * sizeof *k);
-		if (!k) {
-			a->oom = 1;
-			return;
-		}
-		a->known = k;
-		a->capknown = cap;
-	}
-	snprintf(a->known[a->nknown++], sizeof a->known[0], "%s", name);
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-static int listed(const cJSON *arr, const char *name)
+static int cmp_known(const void *x, const void *y)
 {
-	const cJSON *c;
-	cJSON_ArrayForEach(c, arr)
-	{
-		const char *n = js_str(c, "name");
-		if (n && *n == '/')
-			n++;
-		if (n && !strcmp(n, name))
-			return 1;
+	return strcmp((const char *)x, (const char *)y);
+}
+
+/* Whether name is in the sorted list of n names. */
+static int in_sorted(const char **list, size_t n, const char *name)
+{
+	return n && bsearch(&name, list, n, sizeof *list, cmp_str) != NULL;
+}
+
+/* Remember the containers listed now (names, sorted, n) among those known
+ * (kept sorted; bounded: past KNOWN_MAX, or with a name of 192 bytes or
+ * more, a container is not watched for going missing).  O(n log n): a
+ * host may list thousands. */
+static void know_all(alerts *a, const char **names, size_t n)
+{
+	size_t before = a->nknown;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		if (strlen(name) >= sizeof a->known[0] || a->nknown == KNOWN_MAX)
+			continue;
+		if (before && bsearch(name, a->known, before, sizeof a->known[0],
+		                      cmp_known))
+			continue;
+		if (i > 0 && !strcmp(names[i - 1], name))
+			continue; /* the same name twice in one list */
+		if (a->nknown == a->capknown) {
+			size_t cap = a->capknown ? a->capknown * 2 : 16;
+			char(*k)[192] = realloc(a->known, cap * sizeof *k);
+			if (!k) {
+				a->oom = 1;
+				break;
+			}
+			a->known = k;
+			a->capknown = cap;
+		}
+		snprintf(a->known[a->nknown++], sizeof a->known[0], "%s", name);
 	}
-	return 0;
+	if (a->nknown != before)
+		qsort(a->known, a->nknown, sizeof a->known[0], cmp_known);
 }
 
 static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
@@ -507,6 +517,12 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 	if (is_stale(a, "docker-stats"))
 		arr = NULL; /* an old list: nothing is known about them now */
 	const cJSON *c;
+	size_t nnames = 0, cap = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+	const char **names = cap ? malloc(cap * sizeof *names) : NULL;
+	if (cap && !names) {
+		a->oom = 1;
+		return;
+	}
 	cJSON_ArrayForEach(c, arr)
 	{
 		const char *name = js_str(c, "name");
@@ -516,7 +532,7 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 			name++;
 		if (!*name || !selected(a, name))
 			continue;
-		know(a, name);
+		names[nnames++] = name;
 		const char *st = js_str(c, "status");
 		obs o = {.v = V_HOLD, .level = LV_ERROR};
 		snprintf(o.container, sizeof o.container, "%s", name);
@@ -538,8 +554,11 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 	}
 	/* A container listed before and gone from a good list is missing
 	 * until it is back. */
-	for (size_t i = 0; arr && i < a->nknown; i++) {
-		if (listed(arr, a->known[i]))
+	if (nnames)
+		qsort(names, nnames, sizeof *names, cmp_str);
+	size_t nknown = a->nknown; /* those known before this frame */
+	for (size_t i = 0; arr && i < nknown; i++) {
+		if (in_sorted(names, nnames, a->known[i]))
 			continue;
 		obs o = {.v = V_OVER, .level = LV_ERROR, .vkind = 2};
 		snprintf(o.str, sizeof o.str, "missing");
@@ -553,6 +572,8 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 		snprintf(name, sizeof name, "%s", a->known[i]);
 		step(a, "container_down", "container", name, &o, now, iso, out);
 	}
+	know_all(a, names, nnames);
+	free(names);
 }
 
 static void rule_kato(alerts *a, const cJSON *frame, int64_t now,

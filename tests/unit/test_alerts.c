@@ -132,8 +132,8 @@ int main(void)
 	CHECK(eval_at("{\"data\":{\"containers\":{\"error\":\"down\"}}}", 3) == 0,
 	      "an error section holds the alert");
 	CHECK(eval_at("{\"data\":{\"containers\":{\"containers\":[]}}}", 6) == 3 &&
-	      !strcmp(msg(0), "firing:container_down:kato-redis:error") &&
-	      !strcmp(msg(1), "firing:container_down:kato:error"),
+	      !strcmp(msg(0), "firing:container_down:kato:error") &&
+	      !strcmp(msg(1), "firing:container_down:kato-redis:error"),
 	      "a container no longer listed is missing (sent again: a new cause), "
 	      "and so is one that was running");
 	CHECK(eval_at("{\"data\":{\"containers\":{\"containers\":[]}}}", 7) == 0,
