@@ -36,6 +36,8 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNITS   := $(notdir $(UNIT_SRC:.c=))
+# Unit tests #include the tool sources they test.
+CMD_SRC := $(wildcard cmd/*/*.c cmd/*/*.h)
 
 BIN      = $(addprefix bin/,$(TOOLS)) $(addprefix build/unit/,$(UNITS))
 # uPlot for the page's history charts: scripts/install-deps puts it in

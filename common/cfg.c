@@ -63,6 +63,65 @@ static int put(const char *key, const char *value)
 	return 0;
 }
 
+/* A key: a letter or '_', then letters, digits and '_'. */
+static int good_key(const char *k)
+{
+	if (!(isalpha((unsigned char)*k) || *k == '_'))
+		return 0;
+	for (k++; *k; k++)
+		if (!(isalnum((unsigned char)*k) || *k == '_'))
+			return 0;
+	return 1;
+}
+
+int cfg_parse_line(char *line, char **key, char **value, const char **why)
+{
+	*key = *value = NULL;
+	*why = NULL;
+	char *s = trim(line);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return 0;
+	if (strncmp(s, "export", 6) == 0 && (s[6] == ' ' || s[6] == '\t'))
+		s = trim(s + 7);
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		*why = "not a KEY=VALUE line";
+		return -1;
+	}
+	*eq = '\0';
+	char *k = trim(s);
+	if (!good_key(k)) {
+		*why = "not a KEY=VALUE line (a key is letters, digits and _)";
+		return -1;
+	}
+	char *v = trim(eq + 1);
+	if (*v == '"' || *v == '\'') {
+		char *close = strchr(v + 1, *v);
+		if (!close) {
+			*why = "quote not closed";
+			return -1;
+		}
+		char *rest = trim(close + 1);
+		if (*rest && *rest != '#') {
+			*why = "text after the closing quote";
+			return -1;
+		}
+		*close = '\0';
+		v++;
+	} else {
+		/* An unquoted value ends at a '#' after a blank: a comment. */
+		for (char *p = v; *p; p++)
+			if (*p == '#' && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+				*p = '\0';
+				break;
+			}
+		v = trim(v);
+	}
+	*key = k;
+	*value = v;
+	return 1;
+}
+
 int cfg_load_file(const char *path, char err[CFG_ERR_LEN])
 {
 	FILE *f = fopen(path, "r");
@@ -77,34 +136,23 @@ int cfg_load_file(const char *path, char err[CFG_ERR_LEN])
 	int rc = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (strncmp(s, "export ", 7) == 0)
-			s = trim(s + 7);
-		char *eq = strchr(s, '=');
-		if (!eq || eq == s) {
-			snprintf(err, CFG_ERR_LEN, "%s:%u: not a KEY=VALUE line",
-			         path, lineno);
+		size_t l = strlen(line);
+		if (l == sizeof line - 1 && line[l - 1] != '\n' && !feof(f)) {
+			snprintf(err, CFG_ERR_LEN, "%s:%u: line longer than %zu bytes",
+			         path, lineno, sizeof line - 2);
 			rc = -1;
 			break;
 		}
-		*eq = '\0';
-		char *key = trim(s);
-		char *value = trim(eq + 1);
-		size_t vl = strlen(value);
-		if (vl >= 2 && (value[0] == '"' || value[0] == '\'') &&
-		    value[vl - 1] == value[0]) {
-			value[vl - 1] = '\0';
-			value++;
-		} else {
-			/* An unquoted value ends at a comment. */
-			char *hash = strstr(value, " #");
-			if (hash) {
-				*hash = '\0';
-				value = trim(value);
-			}
+		char *key, *value;
+		const char *why;
+		int r = cfg_parse_line(line, &key, &value, &why);
+		if (r < 0) {
+			snprintf(err, CFG_ERR_LEN, "%s:%u: %s", path, lineno, why);
+			rc = -1;
+			break;
 		}
+		if (r == 0)
+			continue;
 		if (put(key, value) < 0) {
 			snprintf(err, CFG_ERR_LEN, "%s: out of memory", path);
 			rc = -1;

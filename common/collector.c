@@ -28,8 +28,37 @@ int collector_emit(collector *c, cJSON *rec)
 		log_warn("out of memory building a record");
 		return 0;
 	}
-	int r = ndj_write(stdout, rec);
-	cJSON_Delete(rec);
+	char *text = cJSON_PrintUnformatted(rec);
+	int r;
+	if (!text) {
+		log_warn("out of memory printing a record");
+		cJSON_Delete(rec);
+		return 0;
+	}
+	size_t len = strlen(text);
+	if (len > NDJ_LINE_MAX) {
+		/* Said in the stream, so that the source is failing, not dark. */
+		char err[160];
+		snprintf(err, sizeof err,
+		         "record of %zu bytes is over the %u-byte line limit: not sent",
+		         len, NDJ_LINE_MAX);
+		if (strncmp(c->last_err, "record of ", 10) != 0)
+			log_warn("%s", err); /* said once while it lasts */
+		snprintf(c->last_err, sizeof c->last_err, "%s", err);
+		cJSON_free(text);
+		cJSON_Delete(rec);
+		cJSON *f = rec_fail(c->source, err);
+		if (!f)
+			return 1;
+		r = ndj_write(stdout, f);
+		cJSON_Delete(f);
+		if (r == 0)
+			return 1;
+	} else {
+		r = ndj_write_line(stdout, text, len);
+		cJSON_free(text);
+		cJSON_Delete(rec);
+	}
 	if (r < 0) {
 		if (errno != EPIPE)
 			log_warn("unable to write to stdout: %s", strerror(errno));
@@ -51,13 +80,18 @@ static int sample_once(collector *c)
 		return -2;
 	}
 	if (r == 0) {
+		int e = collector_emit(c, rec_ok(c->source, data));
+		if (e < 0)
+			return -2;
+		if (e > 0) {
+			c->failures++; /* what was sent says it failed */
+			return -1;
+		}
 		if (c->failures > 0 && !c->once)
 			log_info("recovered after %u failed samples",
 			         c->failures);
 		c->failures = 0;
 		c->last_err[0] = '\0';
-		if (collector_emit(c, rec_ok(c->source, data)) < 0)
-			return -2;
 		return 0;
 	}
 	c->failures++;
@@ -84,25 +118,14 @@ int collector_run(collector *c)
 	}
 	tick_t t;
 	tick_init_aligned(&t, c->interval_ns);
-	int64_t cap = 30000000000LL / c->interval_ns;
-	if (cap > 10)
-		cap = 10;
-	if (cap < 1)
-		cap = 1;
-	/* The first sample is taken at once, the next ones on the ticks. */
+	/* The first sample is taken at once, the next ones on the ticks,
+	 * failed or not: the backoff is capped at one tick, so that a target
+	 * back is seen within a tick and a failing target still gives a
+	 * record every tick (a source reporting "down" is not stale). */
 	for (;;) {
 		int r = sample_once(c);
 		if (r == -2)
 			return KL_EXIT_OK;
-		if (r == -1) {
-			/* Back off by skipping ticks, which keeps the alignment. */
-			int64_t skip = 1;
-			for (unsigned i = 1; i < c->failures && skip < cap; i++)
-				skip *= 2;
-			if (skip > cap)
-				skip = cap;
-			t.k += (uint64_t)(skip - 1);
-		}
 		do {
 			if (sig_sleep_ms(c->sigfd, tick_timeout_ms(&t)) != 0)
 				return KL_EXIT_OK;

@@ -2,10 +2,11 @@
  *
  * A collector samples its target once per tick (aligned to the wall
  * clock, drift-free) and writes one record per sample on stdout.  When a
- * sample fails it writes an ok:false record and backs off: after n
- * failures in a row it waits min(2^(n-1), cap) ticks, cap being 10 ticks
- * or 30 s, whichever is fewer ticks (at least 1).  It logs a failure on
- * stderr when it starts or its reason changes, and logs recovery once.
+ * sample fails it writes an ok:false record and tries again at the next
+ * tick: its backoff is capped at one tick (a request's own timeout bounds
+ * its cost), so a failing target still gives a record each tick and a
+ * target that is back is seen within one.  It logs a failure on stderr
+ * when it starts or its reason changes, and logs recovery once.
  * It never exits because its target is down.
  *
  * SIGTERM/SIGINT/SIGHUP stop it at once (even mid-request, through
@@ -50,8 +51,10 @@ struct collector {
  * signals cannot be set up. */
 void collector_init(collector *c, const char *source);
 
-/* Write a record to stdout, flushed, and free it.  Returns 0, or -1 when
- * stdout is closed (c->output_closed is then set; the loop ends). */
+/* Write a record to stdout, flushed, and free it.  A record over
+ * NDJ_LINE_MAX is not sent: an ok:false record saying so goes instead.
+ * Returns 0, 1 when it sent that failure instead, or -1 when stdout is
+ * closed (c->output_closed is then set; the loop ends). */
 int collector_emit(collector *c, cJSON *rec);
 
 /* Run until stopped.  Returns the exit code for main. */

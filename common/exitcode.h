@@ -6,7 +6,9 @@
  *   0    success
  *   1    a soft "no": --once could not sample its target, kato-alerts
  *        --once found alerts firing.  Nothing is broken in the tool.
- *   100  usage error: bad option or value.  Retrying will not help.
+ *   100  usage error: bad option or value, a file named on the command
+ *        line that does not exist or may not be read, input that is not
+ *        what the tool was told to expect.  Retrying will not help.
  *   111  temporary system failure: out of memory, cannot bind a socket,
  *        cannot start a child.  Retrying later may help.
  */

@@ -54,7 +54,7 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	# the same SYNOPSIS as man/docker-stats.1
 	assert_line --index 0 "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]"
 	assert_line --index 1 "                    [--interval SECONDS] [--timeout SECONDS] [--once]"
-	assert_line --index 2 "                    [--once-gap SECONDS]"
+	assert_line --index 2 "                    [--once-gap SECONDS] [--max-requests N]"
 	run man -l "$TOP/man/docker-stats.1"
 	assert_output --partial "docker-stats [--host ADDRESS] [--name REGEX | --all]"
 }
@@ -107,7 +107,7 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	run entry "$P-stopped"
 	assert_output --partial '"status":"exited","cpu":null,'
 	assert_output --partial '"memory":{"usage_bytes":null,"limit_bytes":null,"usage_mb":null,"limit_mb":null,"usage_percent":null}'
-	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null}'
+	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null,"rx_bytes_per_s":null,"tx_bytes_per_s":null}'
 	run jq -c '.data.aggregated | [.total_cpu_percent, .total_memory_mb, .container_count, .running_count]' "$OUT"
 	assert_output '[null,null,1,0]'
 }
@@ -115,7 +115,7 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 @test "a container without networks has null network figures, the rest measured" {
 	docker-stats --host "$HOST" --name "^$P-nonet$" --once >"$OUT" 2>"$ERR"
 	run entry "$P-nonet"
-	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null}'
+	assert_output --partial '"network":{"rx_bytes":null,"tx_bytes":null,"rx_mb":null,"tx_mb":null,"rx_bytes_per_s":null,"tx_bytes_per_s":null}'
 	assert_output --regexp '"cpu":[0-9.]+,'
 	run jq -e '.memory.usage_bytes > 0' <<<"$output"
 }
@@ -288,4 +288,44 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(6
 	assert_output 2
 	run cat "$ERR"
 	assert_output ""
+}
+
+@test "stats requests to the engine are capped (--max-requests); a limit the size of the host is no limit" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" many >"$BATS_TEST_TMPDIR/requests"
+	wait_until 20 port_open "$port"
+	docker-stats --host "tcp://127.0.0.1:$port" --once --once-gap 0.01 --max-requests 3 >"$OUT" 2>"$ERR"
+	run jq -c '[.ok, (.data.containers | length)]' "$OUT"
+	assert_output '[true,12]'
+	run sh -c "grep INFLIGHT '$BATS_TEST_TMPDIR/requests' | awk '{print \$2}' | sort -n | tail -n 1"
+	echo "most at once: $output"
+	[ "$output" -le 3 ]
+	[ "$output" -ge 2 ]
+	# the fixture's 16 GiB limit is the host's memory: no limit
+	run jq -c '.data.containers[0].memory | [.limit_bytes, .usage_percent, .usage_bytes > 0]' "$OUT"
+	assert_output '[null,null,true]'
+	run jq -c '.data.aggregated | [.total_memory_limit_mb, .total_memory_percent]' "$OUT"
+	assert_output '[null,null]'
+	run docker-stats --max-requests 0 --once
+	assert_failure 100
+}
+
+@test "network and block I/O rates per second from docker-stats' own deltas: null first, numbers after" {
+	spawn docker-stats --host "$HOST" --name "^$P-idle$" --interval 0.3 >"$OUT" 2>"$ERR"
+	wait_until 30 sh -c "[ \$(jq -c 'select(.ok==true)' '$OUT' | wc -l) -ge 2 ]"
+	run jq -s -c '[.[] | select(.ok) | .data.containers[0] | [.network.rx_bytes_per_s, .block_io.read_bytes_per_s]] | .[0]' "$OUT"
+	assert_output '[null,null]'
+	run jq -s -c '[.[] | select(.ok) | .data.containers[0] | [(.network.rx_bytes_per_s|type), (.block_io.write_bytes_per_s|type)]] | .[1]' "$OUT"
+	assert_output '["number","number"]'
+	run jq -s -c '[.[] | select(.ok) | .data.aggregated | (.total_rx_bytes_per_s|type)] | .[1]' "$OUT"
+	assert_output '"number"'
+}
+
+@test "a record over the 16 MiB line limit is not sent: an ok:false record says so instead" {
+	port=$(free_port)
+	spawn python3 "$TOP/tests/lib/fake-docker.py" "$port" huge >/dev/null
+	wait_until 30 port_open "$port"
+	run -1 --separate-stderr docker-stats --host "tcp://127.0.0.1:$port" --once --once-gap 0.01 --timeout 20
+	[ "${#output}" -lt 1000 ]
+	jq -e '.ok == false and (.error | test("^record of [0-9]+ bytes is over the 16777216-byte line limit: not sent$"))' <<<"$output"
 }

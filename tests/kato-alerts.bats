@@ -13,7 +13,11 @@ setup() {
 	IN=$T/in.ndjson OUT=$T/out.ndjson ERR=$T/err.txt
 	unset KATO_LIVE_ENV_FILE WEBSOCKET_SYSTEM_ALERTS ALERT_CPU_THRESHOLD \
 		ALERT_MEMORY_THRESHOLD ALERT_ERROR_RATE_THRESHOLD ALERT_COOLDOWN_SECONDS \
-		ALERT_CONSECUTIVE_FRAMES ALERT_HYSTERESIS_PERCENT ALERT_CONTAINERS
+		ALERT_CONSECUTIVE_FRAMES ALERT_HYSTERESIS_PERCENT ALERT_CONTAINERS \
+		ALERT_HOST_CPU_THRESHOLD ALERT_HOST_MEMORY_THRESHOLD
+	# Most tests here judge one rule frame by frame: one clear frame
+	# resolves.  The default (2) has tests of its own, which unset this.
+	export ALERT_CLEAR_FRAMES=1
 }
 
 teardown() {
@@ -151,21 +155,28 @@ container_down:kato-redis resolved info
 container_down:kato-clickhouse resolved info"
 	run jq -c 'select(.type=="system_alert") | .alerts[0] | [.container,.value,.message]' "$OUT"
 	assert_line --index 0 '["kato-redis","exited","Container kato-redis is exited"]'
-	assert_line --index 2 '["kato-redis","running","Container kato-redis is running again"]'
+	assert_line --index 2 '["kato-redis","running","Resolved after 6 s: Container kato-redis is exited. Container kato-redis is running again"]'
 }
 
-@test "container_down resolves when the container is removed, holds while container stats are stale" {
+@test "a container that leaves the list is missing until it is back; stale container stats hold it" {
 	{
 		frame 0 '.data.containers.containers[3].status = "exited"'
 		frame 3 '.data.containers = {"error":"GET unix:///run/docker.sock /containers/json: Connection refused"} | .stale = ["docker-stats"]'
-		frame 6 '.data.containers.containers |= map(select(.name != "kato-redis"))'
+		frame 6 '.data.containers.containers |= map(select(.name != "kato-redis" and .name != "kato-qdrant"))'
+		frame 9 '.data.containers.containers |= map(select(.name != "kato-redis" and .name != "kato-qdrant"))'
+		frame 12 '.data.containers.containers |= map(select(.name != "kato-redis"))'
+		frame 15
 	} >"$IN"
 	filter
 	run alerts_of "$OUT" container_down
 	assert_output "container_down:kato-redis firing error
+container_down:kato-qdrant firing error
+container_down:kato-redis firing error
+container_down:kato-qdrant resolved info
 container_down:kato-redis resolved info"
-	run jq -r 'select(.state=="resolved" and .alerts[0].type=="container_down") | .alerts[0].message' "$OUT"
-	assert_output "Container kato-redis is no longer listed"
+	run jq -c 'select(.type=="system_alert" and .alerts[0].type=="container_down") | .alerts[0] | [.container,.value,.message]' "$OUT"
+	assert_line --index 1 '["kato-qdrant","missing","Container kato-qdrant is missing: the container engine no longer lists it"]'
+	assert_line --index 2 '["kato-redis","missing","Container kato-redis is missing: the container engine no longer lists it"]'
 }
 
 @test "--containers picks the containers container_down watches" {
@@ -208,7 +219,7 @@ kato_unhealthy resolved info"
 	assert_output "source_stale:kato-metrics firing warning
 source_stale:kato-metrics resolved info"
 	run jq -c 'select(.type=="system_alert") | .alerts[0] | [.timestamp // .since,.source,.value,.message]' "$OUT"
-	assert_line --index 0 '["2026-11-25T18:45:09.000Z","kato-metrics",null,"No data from kato-metrics"]'
+	assert_line --index 0 '["2026-11-25T18:45:09.000Z","kato-metrics",null,"No metrics from KATO yet"]'
 }
 
 @test "source_stale fires per source with its age and resolves when it reports again" {
@@ -331,11 +342,17 @@ high_cpu resolved info"
 	assert_line --index 0 '["error","container_down","kato-redis","firing","2026-11-25T18:45:09.000Z"]'
 }
 
-@test "WEBSOCKET_SYSTEM_ALERTS=false: a pure pass-through" {
+@test "WEBSOCKET_SYSTEM_ALERTS=false: a pass-through that only adds the thresholds" {
 	cpu_frames 0 3 95 95 10 >"$IN"
 	echo 'garbage' >>"$IN"
 	WEBSOCKET_SYSTEM_ALERTS=false filter
-	cmp "$IN" "$OUT"
+	strip_alerts "$OUT" | cmp "$IN" -
+	! grep -q -e system_alert -e active_alerts "$OUT"
+	# the thresholds still reach the page
+	run sh -c "grep realtime_update '$OUT' | jq -c .data.thresholds.cpu_percent"
+	assert_output "80
+80
+80"
 	[ ! -s "$ERR" ]
 }
 
@@ -353,7 +370,8 @@ high_cpu resolved info"
 	assert_output "container_down:kato-redis firing error"
 	printf 'WEBSOCKET_SYSTEM_ALERTS=off\n' >"$T/off.env"
 	KATO_LIVE_ENV_FILE=$T/off.env filter
-	cmp "$IN" "$OUT"
+	strip_alerts "$OUT" | cmp "$IN" -
+	! grep -q system_alert "$OUT"
 	ALERT_COOLDOWN_SECONDS=soon run kato-alerts <"$IN"
 	assert_equal "$status" 100
 	assert_output --partial "ALERT_COOLDOWN_SECONDS: not a number"
@@ -384,16 +402,16 @@ high_cpu resolved info"
 	assert_line --index 2 ALERT
 }
 
-@test "--once: unreadable or frameless input is 111, two files are 100" {
+@test "--once: a missing file, frameless input or two files are usage errors (100)" {
 	run kato-alerts --once "$T/missing.json"
-	assert_equal "$status" 111
+	assert_equal "$status" 100
 	assert_output --partial "unable to open $T/missing.json"
 	run kato-alerts --once </dev/null
-	assert_equal "$status" 111
+	assert_equal "$status" 100
 	assert_output --partial "no realtime_update frame in stdin"
 	echo '{"type":"session_event"}' >"$T/ev.json"
 	run kato-alerts --once "$T/ev.json"
-	assert_equal "$status" 111
+	assert_equal "$status" 100
 	run kato-alerts --once "$T/ev.json" "$T/ev.json"
 	assert_equal "$status" 100
 }
@@ -456,4 +474,123 @@ high_cpu resolved info"
 	run jq -c '[.type, .timestamp[14:19], (.alerts // [] | map(.id))]' <<<"$output"
 	assert_output '["realtime_update","45:06",[]]
 ["active_alerts","45:06",["container_down:kato-redis"]]'
+}
+
+@test "CPU hovering between 74 and 82 % for 20 s fires once and does not flap (default clear frames)" {
+	unset ALERT_CLEAR_FRAMES
+	cpu_frames 0 3 81 75 82 74 81 76 80 >"$IN"
+	filter
+	run alerts_of "$OUT"
+	assert_output "high_cpu firing warning"
+	# clear for two frames in a row resolves it
+	cpu_frames 0 3 81 75 70 >"$IN"
+	filter
+	run alerts_of "$OUT"
+	assert_output "high_cpu firing warning
+high_cpu resolved info"
+}
+
+@test "a resolved alert says what fired and for how long" {
+	unset ALERT_CLEAR_FRAMES
+	cpu_frames 0 3 85 85 85 60 60 >"$IN"
+	filter
+	run jq -c 'select(.state=="resolved") | .alerts[0] | [.message, .duration_s]' "$OUT"
+	assert_output '["Resolved after 12 s: Container CPU at 85.0% (threshold 80%); most in kato. Container CPU back to 60.0% (threshold 80%)",12]'
+}
+
+@test "each frame carries the thresholds in force for the page" {
+	cpu_frames 0 3 10 >"$IN"
+	ALERT_CPU_THRESHOLD=70 ALERT_HOST_MEMORY_THRESHOLD=75 filter
+	run jq -c 'select(.type=="realtime_update") | .data.thresholds' "$OUT"
+	assert_output '{"cpu_percent":70,"memory_percent":85,"error_rate":0.05,"host_cpu_percent":90,"host_memory_percent":75}'
+}
+
+@test "KATO's own host CPU and memory (/metrics resources) raise alerts" {
+	{
+		frame 0 '.data.metrics.resources.cpu_percent = 93'
+		frame 3 '.data.metrics.resources.cpu_percent = 93 | .data.metrics.resources.memory_percent = 97'
+		frame 6
+	} >"$IN"
+	filter
+	run alerts_of "$OUT"
+	assert_output "kato_host_cpu firing warning
+kato_host_memory firing error
+kato_host_cpu resolved info
+kato_host_memory resolved info"
+	run jq -r 'select(.type=="system_alert") | .alerts[0].message' "$OUT"
+	assert_line --index 0 "KATO host CPU at 93.0% (threshold 90%)"
+}
+
+@test "high_cpu names the busiest container, so the page can point at its row" {
+	frame 0 '.data.containers.aggregated.total_cpu_percent = 95 | .data.containers.containers[2].cpu = 80' >"$IN"
+	filter
+	run jq -c 'select(.type=="system_alert") | .alerts[0] | [.container, .message]' "$OUT"
+	assert_output '["kato-qdrant","Container CPU at 95.0% (threshold 80%); most in kato-qdrant"]'
+}
+
+@test "stale data judges nothing: numbers and health hold while their source is stale" {
+	{
+		frame 0 '.data.containers.aggregated.total_cpu_percent = 95'
+		frame 3 '.data.containers.aggregated.total_cpu_percent = 10 | .stale = ["docker-stats"] | .sources["docker-stats"].age_ms = 9500'
+		frame 6 '.data.health.status = "degraded"'
+		frame 9 '.stale = ["kato-metrics"] | .sources["kato-metrics"].age_ms = 9500'
+	} >"$IN"
+	filter
+	run alerts_of "$OUT"
+	# (high_cpu holds at 10 % while stale, resolves at 31.9 % when fresh;
+	# degraded health holds while KATO's metrics are stale)
+	assert_output "high_cpu firing error
+source_stale:docker-stats firing warning
+high_cpu resolved info
+kato_unhealthy firing warning
+source_stale:docker-stats resolved info
+source_stale:kato-metrics firing warning"
+}
+
+@test "operator words: a stale source says what is missing and for how long; fresh failing records do not resolve it" {
+	down='.sources["kato-metrics"] = {"ok":false,"ts":"2026-11-25T18:45:09.000Z","age_ms":10,"error":"GET http://127.0.0.1:9/health: Connection refused"}'
+	{
+		frame 0 '.stale = ["kato-metrics"] | .sources["kato-metrics"].age_ms = 12000'
+		frame 3 '.stale = ["session-summary"] | .sources["session-summary"].age_ms = 9000 | .sources["session-summary"].ok = false'
+		frame 6 '.sources["session-summary"].ok = false'
+		frame 9 '.sources["session-summary"].ok = false'
+		frame 12
+	} >"$IN"
+	filter
+	run jq -r 'select(.type=="system_alert") | "\(.state) \(.alerts[0].message)"' "$OUT"
+	assert_line --index 0 "firing No fresh metrics from KATO for 12 s"
+	assert_line --index 1 "firing No fresh session counts from KATO for 9 s"
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --index 2 --partial "resolved Resolved after 3 s: No fresh metrics from KATO"
+	assert_line --index 3 --partial "resolved Resolved after 9 s: No fresh session counts from KATO for 9 s. Fresh session counts from KATO again"
+	! grep -q 'kato-metrics\|session-summary' <(jq -r 'select(.type=="system_alert") | .alerts[0].message' "$OUT")
+}
+
+@test "one outage, one alert: no source_stale for KATO's metrics while KATO is known down; the message follows the cause" {
+	down='.data.metrics = {"error":"GET http://127.0.0.1:9/metrics: Connection refused"} | .data.health = .data.metrics | .sources["kato-metrics"] = {"ok":false,"ts":"2026-11-25T18:45:09.000Z","age_ms":10,"error":"GET http://127.0.0.1:9/metrics: Connection refused"}'
+	reset='.data.metrics = {"error":"GET http://127.0.0.1:9/metrics: Connection reset by peer"} | .data.health = .data.metrics | .sources["kato-metrics"] = {"ok":false,"ts":"2026-11-25T18:45:09.000Z","age_ms":10,"error":"GET http://127.0.0.1:9/metrics: Connection reset by peer"}'
+	{
+		frame 0 "$down"
+		frame 3 "$down"
+		frame 6 "$down | .stale = [\"kato-metrics\"] | .sources[\"kato-metrics\"].age_ms = 9500"
+		frame 9 "$reset"
+		frame 12 "$reset"
+	} >"$IN"
+	filter
+	run jq -r 'select(.type=="system_alert") | "\(.id) \(.alerts[0].message)"' "$OUT"
+	assert_output "kato_unhealthy KATO is unreachable or failing: GET http://127.0.0.1:9/metrics: Connection refused
+kato_unhealthy KATO is unreachable or failing for 9 s: GET http://127.0.0.1:9/metrics: Connection reset by peer"
+}
+
+@test "a line over the 16 MiB limit is dropped and said in the stream" {
+	{
+		frame 0
+		python3 -c 'import sys; sys.stdout.write("{\"type\":\"realtime_update\",\"x\":\"" + "a" * (17 << 20) + "\"}\n")'
+		frame 3
+	} >"$IN"
+	filter
+	run jq -c 'select(.type=="error") | .error.code' "$OUT"
+	assert_output '"line_too_long"'
+	[ "$(grep -c '"type":"realtime_update"' "$OUT")" -eq 2 ]
+	grep -q "line 2: longer than 16777216 bytes: dropped" "$ERR"
 }

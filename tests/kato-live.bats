@@ -158,7 +158,10 @@ sessions_from_sim() {
 	[ -x "$d/usr/bin/kato-live" ]
 	grep -q '^ExecStart=/usr/bin/kato-live --pipeline-only$' "$d/lib/systemd/system/kato-live.service"
 	grep -q '^ExecStart=/usr/bin/kato-live --web-only$' "$d/lib/systemd/system/kato-live-web.service"
-	grep -q '^EnvironmentFile=-/etc/kato-live/kato-live.env$' "$d/lib/systemd/system/kato-live-web.service"
+	grep -q '^Environment=KATO_LIVE_ENV_FILE=/etc/kato-live/kato-live.env$' "$d/lib/systemd/system/kato-live-web.service"
+	# the tools read the env file themselves: systemd's grammar would keep
+	# a trailing "# comment" in a value
+	! grep -q '^EnvironmentFile=' "$d/lib/systemd/system/kato-live-web.service" "$d/lib/systemd/system/kato-live.service"
 	# the installed launcher finds its own tools and web folder
 	run "$d/usr/bin/kato-live" --cgi-tree "$BATS_TEST_TMPDIR/cgi" --socket /run/kato-live/hub.sock
 	assert_success
@@ -212,4 +215,94 @@ make_demo_stopped() {
 	stop_launcher
 	run cat "$BATS_TEST_TMPDIR/url.out"
 	assert_output "http://127.0.0.1:$PORT/"
+}
+
+@test "one env-file grammar: the launcher reads the env file exactly as the C tools do" {
+	# the same fixture tests/unit/test_common.c checks common/cfg.c against
+	run "$TOP/scripts/kato-live" --print-env --env-file "$TOP/tests/fixtures/env/grammar.env"
+	assert_success
+	diff <(echo "$output") "$TOP/tests/fixtures/env/grammar.expected"
+	printf 'X="open\n' >"$BATS_TEST_TMPDIR/bad.env"
+	run "$TOP/scripts/kato-live" --print-env --env-file "$BATS_TEST_TMPDIR/bad.env"
+	assert_failure 100
+	assert_output --partial "bad.env:1: quote not closed"
+	# a C tool takes a commented value as the launcher does
+	printf 'ALERT_CPU_THRESHOLD=30   # percent\n' >"$BATS_TEST_TMPDIR/c.env"
+	run "$TOP/scripts/kato-live" --print-env --env-file "$BATS_TEST_TMPDIR/c.env"
+	assert_output "ALERT_CPU_THRESHOLD=30"
+	echo '{"type":"realtime_update","timestamp":"2026-11-25T18:45:00.000Z","data":{"containers":{"aggregated":{"total_cpu_percent":31.9}}}}' |
+		KATO_LIVE_ENV_FILE=$BATS_TEST_TMPDIR/c.env "$KL_BIN/kato-alerts" --once >"$BATS_TEST_TMPDIR/once.out" || true
+	grep -q '"id":"high_cpu"' "$BATS_TEST_TMPDIR/once.out"
+}
+
+@test "KATO_LIVE_PORT=PORT  # web port in the env file starts the launcher on PORT" {
+	local port
+	port=$(free_port)
+	printf 'KATO_LIVE_PORT=%s  # web port\n' "$port" >"$BATS_TEST_TMPDIR/p.env"
+	spawn "$TOP/scripts/kato-live" --bin "$KL_BIN" --demo --no-demo-containers \
+		--env-file "$BATS_TEST_TMPDIR/p.env" \
+		>"$BATS_TEST_TMPDIR/url.out" 2>"$BATS_TEST_TMPDIR/launcher.err" 3>&-
+	LAUNCHER_PID=$LAST_PID
+	wait_until 60 test -s "$BATS_TEST_TMPDIR/url.out" || { cat "$BATS_TEST_TMPDIR/launcher.err"; false; }
+	grep -q ":$port/" "$BATS_TEST_TMPDIR/url.out"
+	wait_until 30 port_open "$port"
+	stop_launcher
+}
+
+# the pid of the descendant of the launcher running PROGRAM (a full path)
+launched() {
+	local p
+	for p in $(descendants "$LAUNCHER_PID"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$1" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+@test "a pipeline stage killed with -9 is restarted with backoff; websocketd stays, browsers get data again" {
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock KATO_LIVE_INTERVAL=0.5 \
+		start_launcher --demo
+	local ws merge
+	ws=$(launched "$(command -v websocketd)")
+	spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 120 "ws://127.0.0.1:$PORT/?ping=0" hold \
+		>"$BATS_TEST_TMPDIR/ws.out" 2>"$BATS_TEST_TMPDIR/ws.err"
+	local client=$LAST_PID
+	wait_until 30 grep -q '"type":"realtime_update"' "$BATS_TEST_TMPDIR/ws.out"
+	# kato-merge or kato-alerts: the browser keeps its WebSocket
+	for stage in kato-merge kato-alerts; do
+		local pid before
+		pid=$(launched "$KL_BIN/$stage")
+		before=$(wc -l <"$BATS_TEST_TMPDIR/ws.out")
+		kill -KILL "$pid"
+		wait_until 30 grep -q "pipeline stopped: .*$stage was killed by signal 9 (KILL)" "$BATS_TEST_TMPDIR/launcher.err" || {
+			cat "$BATS_TEST_TMPDIR/launcher.err" >&2; false; }
+		# frames again on the same connection
+		wait_until 60 bash -c "tail -n +$((before + 1)) '$BATS_TEST_TMPDIR/ws.out' | grep -q '\"type\":\"realtime_update\"'" || {
+			cat "$BATS_TEST_TMPDIR/launcher.err" "$BATS_TEST_TMPDIR/ws.err" >&2; tail -n 5 "$BATS_TEST_TMPDIR/ws.out" >&2; false; }
+		kill -0 "$client"
+		[ "$(launched "$(command -v websocketd)")" = "$ws" ]
+	done
+	grep -q 'starting it again in 0.5 s' "$BATS_TEST_TMPDIR/launcher.err"
+	# kato-hub: the pipes it wrote close with it, so the browser's
+	# connection ends; a new one gets data from the restarted hub
+	kill -KILL "$(launched "$KL_BIN/kato-hub")"
+	wait_until 30 bash -c '! kill -0 "$0"' "$client"
+	wait_until 30 grep -q "pipeline stopped: .*kato-hub was killed by signal 9 (KILL)" "$BATS_TEST_TMPDIR/launcher.err"
+	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 30 "ws://127.0.0.1:$PORT/?ping=0" expect realtime_update close
+	assert_success
+	[ "$(launched "$(command -v websocketd)")" = "$ws" ]
+	stop_launcher
+}
+
+@test "websocketd dying is noticed even with a browser connected: the launcher stops with 111 and says how it died" {
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-engine.sock KATO_LIVE_INTERVAL=0.5 \
+		start_launcher --demo
+	spawn "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 120 "ws://127.0.0.1:$PORT/?ping=0" hold \
+		>"$BATS_TEST_TMPDIR/ws.out" 2>"$BATS_TEST_TMPDIR/ws.err"
+	wait_until 30 grep -q '"type":"realtime_update"' "$BATS_TEST_TMPDIR/ws.out"
+	kill -KILL "$(launched "$(command -v websocketd)")"
+	wait_until 20 bash -c '! kill -0 "$0"' "$LAUNCHER_PID"
+	local rc=0
+	wait "$LAUNCHER_PID" || rc=$?
+	[ "$rc" -eq 111 ]
+	grep -q "websocketd was killed by signal 9 (KILL): stopping everything" "$BATS_TEST_TMPDIR/launcher.err"
 }

@@ -41,7 +41,7 @@ teardown() {
 	WEBSOCKET_SESSION_EVENTS=maybe run "$KL_BIN/kato-merge" </dev/null
 	assert_failure 100
 	run "$KL_BIN/kato-merge" "$BATS_TEST_TMPDIR/missing"
-	assert_failure 111
+	assert_failure 100
 	assert_output --partial "open $BATS_TEST_TMPDIR/missing: No such file or directory"
 }
 
@@ -98,7 +98,7 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	run frame 1 '[.data.metrics.uptime_seconds, .data.health.status, .sources["kato-metrics"].age_ms > 59000]'
 	assert_output '[5,"healthy",true]'
 	# session-summary goes stale too once its record is older than 1 s.
-	wait_until 5 sh -c "grep realtime_update '$OUT' | tail -n 1 | jq -e '.stale | index(\"session-summary\")'"
+	wait_until 5 last_frame_is '.stale | index("session-summary")'
 }
 
 @test "a failing source has an error in place of its section; a silent one says no data yet" {
@@ -175,18 +175,17 @@ sys.exit(0 if len(ts) == 11 and sorted(off)[5] < 30 and max(off) < 190 and len(l
 	    f.write('this is not json\n')
 	    f.write('[1,2]\n')
 	    f.write('{"ok":true,"data":{}}\n')
-	    f.write('{"source":"x","data":' + '"' + 'a' * (5 << 20) + '"}\n')
+	    f.write('{"source":"x","data":' + '"' + 'a' * (17 << 20) + '"}\n')
 	    f.write('{"source":"session-summary","ok":true,"data":{"active_count":2,"total_count":2}}\n')
 	EOF
 	start_merge --interval 0.2 --stale 30 "$IN"
-	frames 1
-	run frame 1 .data.sessions.active_count
-	assert_output 2
+	# (a big file may take a few ticks to read)
+	wait_until 20 last_frame_is '.data.sessions.active_count==2'
 	run cat "$ERR"
 	assert_line --partial "$IN: line 2: not JSON"
 	assert_line --partial "$IN: line 3: not a JSON object"
 	assert_line --partial "$IN: line 4: no \"source\" string"
-	assert_line --partial "$IN: line 5: longer than 4194304 bytes, skipped"
+	assert_line --partial "$IN: line 5: longer than 16777216 bytes, skipped"
 }
 
 @test "a --run child that dies is restarted with a log line, and its section comes back" {
@@ -251,4 +250,83 @@ exec sleep 60')
 	kill -KILL "$MERGE_PID"
 	wait "$MERGE_PID" 2>/dev/null || true
 	wait_until 5 gone "$(cat "$p.pids")"
+}
+
+@test "staleness is judged on arrival: a record stamped an hour ahead goes stale, and a later one replaces it" {
+	mkfifo "$BATS_TEST_TMPDIR/f"
+	start_merge --interval 0.2 --stale 1 "$BATS_TEST_TMPDIR/f"
+	exec 7>"$BATS_TEST_TMPDIR/f"
+	echo "{\"source\":\"disk-probe\",\"ts\":\"$(now_iso 3600)\",\"ok\":true,\"data\":{\"free\":1}}" >&7
+	wait_until 10 last_frame_is '.data["disk-probe"].free==1 and (.stale|index("disk-probe")|not)'
+	# Nothing more from it: stale after its second, whatever its stamp says.
+	wait_until 10 last_frame_is '.stale|index("disk-probe")'
+	# A correctly stamped record is newer than the future one.
+	echo "{\"source\":\"disk-probe\",\"ts\":\"$(now_iso)\",\"ok\":true,\"data\":{\"free\":2}}" >&7
+	wait_until 20 last_frame_is '.data["disk-probe"].free==2 and (.stale|index("disk-probe")|not)'
+}
+
+@test "each frame says how kato-merge is doing: pipeline.merge counters" {
+	cat >"$IN" <<-EOF
+	{"source":"disk-probe","ts":"$(now_iso)","ok":true,"data":{"free":12}}
+	not json
+	{"source":"disk-probe","ts":"$(now_iso)","ok":true,"data":{"free":13}}
+	EOF
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 2
+	run frame 2 '.pipeline.merge | [.records_total, .bad_lines_total, .frames_total, (.tick_late_ms|type), (.started_at|test("Z$"))]'
+	assert_output '[2,1,2,"number",true]'
+	run frame 2 '.pipeline.merge.tick_late_ms >= 0'
+	assert_output true
+}
+
+@test "a frame over the line limit leaves its largest section out and says so, instead of going dark" {
+	# Two sources of 9 MiB each: each record fits the 16 MiB limit, both
+	# together do not.
+	python3 - "$IN" <<-'PY'
+	import json, sys
+	with open(sys.argv[1], "w") as f:
+	    for name in ("big-a", "big-b"):
+	        f.write(json.dumps({"source": name, "ok": True, "data": {"blob": "x" * (9 << 20)}}) + "\n")
+	    f.write(json.dumps({"source": "disk-probe", "ok": True, "data": {"free": 5}}) + "\n")
+	PY
+	start_merge --interval 3 --stale 30 "$IN"
+	wait_until 20 has_frames 1
+	kill -TERM "$MERGE_PID"   # frames this big: one is enough
+	[ "$(grep realtime_update "$OUT" | head -n 1 | wc -c)" -le $((16 << 20)) ]
+	run frame 1 '[.data["disk-probe"].free, ([.data["big-a"].error, .data["big-b"].error] | map(select(. != null)) | length)]'
+	assert_output '[5,1]'
+	run frame 1 '[.data["big-a"].error, .data["big-b"].error] | map(select(. != null))[0]'
+	assert_output --partial "left out: the frame would be over its limit of 16777216 bytes"
+	grep -q "largest sections were left out" "$ERR"
+}
+
+@test "KATO down: the health section names /health, the metrics section /metrics" {
+	cat >"$IN" <<-EOF
+	{"source":"kato-metrics","ts":"$(now_iso)","ok":false,"error":"GET http://kato:8000/metrics: Connection refused","data":{"health":null,"health_error":"GET http://kato:8000/health: Connection refused","status":"unknown"}}
+	EOF
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 1
+	run frame 1 '[.data.metrics.error, .data.health.error]'
+	assert_output '["GET http://kato:8000/metrics: Connection refused","GET http://kato:8000/health: Connection refused"]'
+}
+
+@test "a wrong-typed figure is reported on stderr once and shown as null (unknown), never passed on" {
+	cat >"$IN" <<-EOF
+	{"source":"session-summary","ts":"$(now_iso)","ok":true,"data":{"active_count":"three","total_count":9}}
+	{"source":"session-summary","ts":"$(now_iso)","ok":true,"data":{"active_count":"three","total_count":9}}
+	{"source":"docker-stats","ts":"$(now_iso)","ok":true,"data":{"containers":[{"name":"kato","cpu":"hot","memory":{"usage_bytes":{"a":1},"limit_bytes":null}}],"aggregated":{"total_cpu_percent":[1],"container_count":1,"timestamp":"T"}}}
+	{"source":"kato-metrics","ts":"$(now_iso)","ok":true,"data":{"metrics":{"performance":{"error_rate":"0.5"},"uptime_seconds":true},"health":{"status":"healthy"}}}
+	EOF
+	start_merge --interval 0.2 --stale 30 "$IN"
+	wait_until 20 last_frame_is '.data.metrics != null and (.data.metrics|has("error")|not)'
+	run frame 1 '[.data.sessions.active_count, .data.sessions.total_count]'
+	assert_output '[null,9]'
+	local f
+	f=$(grep realtime_update "$OUT" | tail -n 1)
+	run jq -c '[.data.containers.containers[0].cpu, .data.containers.containers[0].memory.usage_bytes, .data.containers.aggregated.total_cpu_percent, .data.containers.aggregated.timestamp, .data.metrics.performance.error_rate, .data.metrics.uptime_seconds]' <<<"$f"
+	assert_output '[null,null,null,"T",null,null]'
+	run grep -c 'data.active_count is not a number: shown as null' "$ERR"
+	assert_output 1
+	grep -qF 'record from docker-stats: data.aggregated.total_cpu_percent (and others) is not a number: shown as null (unknown)' "$ERR"
+	grep -q 'record from kato-metrics: data.metrics.* is not a number' "$ERR"
 }

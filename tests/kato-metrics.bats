@@ -64,7 +64,9 @@ once() {
 	once
 	assert_failure 1
 	echo "$output" | jq -e --arg e "GET $KATO_API_URL/metrics: Connection refused" \
-		'.ok==false and .error==$e and (has("data")|not)'
+		--arg h "GET $KATO_API_URL/health: Connection refused" \
+		'.ok==false and .error==$e and .data.health==null and .data.health_error==$h
+		 and (.data|has("metrics")|not)'
 	[[ $ONCE_ERR == *"kato-metrics: warning: GET $KATO_API_URL/metrics: Connection refused"* ]]
 }
 
@@ -144,7 +146,7 @@ once() {
 	spawn "$KL_BIN/kato-metrics" --interval 0.2 --timeout 25 >"$OUT" 2>"$ERR"
 	pid=$LAST_PID
 	wait_until 10 sim_requests /metrics 1
-	sleep 0.2
+	# the request is in flight now: the simulator holds it for 30 s
 	kill -TERM "$pid"
 	wait_exit "$pid" 3
 	assert_equal "$EXIT_STATUS" 0
@@ -164,4 +166,24 @@ once() {
 	assert_success
 	echo "$output" | jq -e '.ok==true'
 	! grep -q . "$ERR"
+}
+
+@test "kato-metrics: while KATO stays down a record still comes every tick, and its return is seen within a tick" {
+	spawn "$KL_BIN/kato-metrics" --interval 0.2 >"$OUT" 2>"$ERR"
+	wait_until 10 has_lines "$OUT" '.ok==true' 1
+	sim_ctl mode down >/dev/null
+	wait_until 20 has_lines "$OUT" '.ok==false' 12
+	# no backoff past the tick: consecutive failed records 0.2 s apart
+	# (a loaded machine may stretch one; doubling would reach 2 s)
+	run jq -s -r '[.[] | select(.ok==false) | .ts | sub("\\.[0-9]+Z$"; "Z") as $s
+		| (.[20:23] | tonumber / 1000) + ($s | fromdate)] | [range(1; length) as $i | .[$i] - .[$i-1]] | max' "$OUT"
+	echo "largest gap: $output s"
+	awk -v g="$output" 'BEGIN { exit !(g < 1.0) }'
+	sim_ctl mode normal >/dev/null
+	wait_until 20 bash -c "jq -s -e 'last.ok==true' '$OUT' >/dev/null"
+	# the first good record follows the last failed one by a tick, not more
+	run jq -s -r '[.[] | .ts | sub("\\.[0-9]+Z$"; "Z") as $s | (.[20:23] | tonumber / 1000) + ($s | fromdate)] as $t
+		| (map(.ok) | rindex(false)) as $i | $t[$i + 1] - $t[$i]' "$OUT"
+	echo "back after $output s"
+	awk -v g="$output" 'BEGIN { exit !(g < 1.0) }'
 }

@@ -68,8 +68,11 @@ get() { curl -sS --max-time 10 "$KATO_API_URL$1"; }
 	run curl -sS --max-time 0.5 "$KATO_API_URL/health"
 	assert_failure 28
 	# leaving slow mode releases the requests that wait
+	local n
+	n=$(sim_state '.requests["/health"] // 0')
 	curl -sS --max-time 20 "$KATO_API_URL/health" >"$BATS_TEST_TMPDIR/h" &
-	sleep 0.3
+	# the request is waiting in the simulator before slow mode is left
+	wait_until 10 sim_requests /health $((n + 1))
 	sim_ctl mode normal >/dev/null
 	wait $!
 	jq -e '.status=="healthy"' "$BATS_TEST_TMPDIR/h"

@@ -223,3 +223,23 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	[ "$HTTP_STATUS" = 503 ]
 	jq -e '.error | test("hub is not running")' <<<"$BODY"
 }
+
+@test "/api/v1/alerts: the alerts firing now (kato-alerts' active_alerts), stale when the frames stopped, 503 when unknown" {
+	start_cgi
+	start_hub
+	hub_send "$(frame)"
+	wait_retained 1
+	get /api/v1/alerts
+	[ "$HTTP_STATUS" = 503 ]
+	jq -e '.error | test("no alert state")' <<<"$BODY"
+	hub_send '{"type":"active_alerts","timestamp":"2026-11-25T18:45:09.000Z","alerts":[{"id":"container_down:kato-redis","level":"error","type":"container_down","message":"Container kato-redis is exited","container":"kato-redis","state":"firing"}]}'
+	wait_retained 2
+	get /api/v1/alerts
+	[ "$HTTP_STATUS" = 200 ]
+	[ "$(header Cache-Control)" = no-store ]
+	jq -e '(.alerts | map(.id)) == ["container_down:kato-redis"] and .stale == false
+	       and .timestamp == "2026-11-25T18:45:09.000Z" and .age_ms >= 0' <<<"$BODY"
+	# frames that stopped an hour ago: what fires now is not known
+	hub_send "$(frame | jq -c '.timestamp = "2026-11-25T17:45:00.000Z"')"
+	wait_until 10 bash -c 'curl -s "$0/api/v1/alerts" | jq -e ".stale == true" >/dev/null' "$CGI_URL"
+}

@@ -24,6 +24,14 @@ once() {
 
 events() { jq -c 'select(.event) | .event' "$OUT"; }
 
+# polls_after_last_event N: at least N sample records came after the last
+# event, so a spurious event would have had time to show (no sleeping).
+polls_after_last_event() {
+	jq -s -e --argjson n "$1" \
+		'(to_entries | map(select(.value.event)) | last.key) as $e
+		 | $e != null and ([.[$e + 1:][] | select(has("ok"))] | length) >= $n' "$OUT" >/dev/null
+}
+
 @test "session-summary --help shows the synopsis; bad values are usage errors (100)" {
 	run "$KL_BIN/session-summary" --help
 	assert_success
@@ -77,7 +85,7 @@ events() { jq -c 'select(.event) | .event' "$OUT"; }
 	wait_until 10 has_lines "$OUT" '.ok==true' 1
 	sim_ctl sessions create 1 >/dev/null
 	wait_until 10 has_lines "$OUT" '.event' 1
-	sleep 1
+	wait_until 20 polls_after_last_event 5
 	run events
 	assert_equal "${#lines[@]}" 1
 	echo "${lines[0]}" | jq -e '.type=="session_event" and .event_type=="session_created"
@@ -95,7 +103,7 @@ events() { jq -c 'select(.event) | .event' "$OUT"; }
 	wait_until 10 has_lines "$OUT" '.event' 1
 	sim_ctl sessions delete 2 >/dev/null
 	wait_until 10 has_lines "$OUT" '.event' 2
-	sleep 1.5
+	wait_until 20 polls_after_last_event 5
 	run events
 	assert_equal "${#lines[@]}" 2
 	echo "${lines[0]}" | jq -e '.event_type=="session_created" and .data.delta==2 and .data.current_count==2'
@@ -117,7 +125,7 @@ prime_split_caches() {
 	prime_split_caches
 	spawn "$KL_BIN/session-summary" --interval 0.2 --settle 2.5 >"$OUT" 2>"$ERR"
 	wait_until 20 has_lines "$OUT" '.event' 1
-	sleep 1
+	wait_until 20 polls_after_last_event 5
 	# the reads did flip (the simulator's caches disagreed)...
 	[ "$(sim_state '.requests["/sessions/count"]')" -ge 6 ]
 	# ...yet one event: 0 -> 1
@@ -136,7 +144,7 @@ prime_split_caches() {
 	wait_until 15 has_lines "$OUT" '.event' 1
 	sim_ctl sessions delete 1 >/dev/null
 	wait_until 15 has_lines "$OUT" '.event' 2
-	sleep 2
+	wait_until 20 polls_after_last_event 20
 	run events
 	assert_equal "${#lines[@]}" 2
 	echo "${lines[0]}" | jq -e '.event_type=="session_created" and .data.delta==2'
@@ -168,7 +176,7 @@ prime_split_caches() {
 	spawn "$KL_BIN/session-summary" --interval 0.2 --timeout 25 >"$OUT" 2>"$ERR"
 	pid=$LAST_PID
 	wait_until 10 sim_requests /sessions/count 1
-	sleep 0.2
+	# the request is in flight now: the simulator holds it for 30 s
 	kill -TERM "$pid"
 	wait_exit "$pid" 3
 	assert_equal "$EXIT_STATUS" 0

@@ -128,6 +128,9 @@ static void calc_net(const cJSON *body, ds_stats *o)
 	o->rx_bytes = rx;
 	o->tx_bytes = tx;
 	o->have_net = 1;
+	o->now.have_net = 1;
+	o->now.rx = rx;
+	o->now.tx = tx;
 }
 
 static void calc_blk(const cJSON *body, ds_stats *o)
@@ -149,6 +152,43 @@ static void calc_blk(const cJSON *body, ds_stats *o)
 	o->read_bytes = rd;
 	o->write_bytes = wr;
 	o->have_blk = 1;
+	o->now.have_blk = 1;
+	o->now.rd = rd;
+	o->now.wr = wr;
+}
+
+/* Bytes per second from two readings of a pair of counters, over dt
+ * seconds; 0 (not measured) when a counter went down (a restart). */
+static int rates(double a0, double a1, double b0, double b1, double dt,
+                 double *ra, double *rb)
+{
+	if (a1 < a0 || b1 < b0 || dt <= 0)
+		return 0;
+	*ra = (a1 - a0) / dt;
+	*rb = (b1 - b0) / dt;
+	return 1;
+}
+
+static void calc_rates(const ds_sample *prev, ds_stats *o)
+{
+	const ds_sample *now = &o->now;
+	if (!prev || !prev->valid)
+		return;
+	double dt = (double)(now->read_ns - prev->read_ns) / 1e9;
+	if (now->have_net && prev->have_net)
+		o->have_net_rate = rates(prev->rx, now->rx, prev->tx, now->tx, dt,
+		                         &o->rx_rate, &o->tx_rate);
+	if (now->have_blk && prev->have_blk)
+		o->have_blk_rate = rates(prev->rd, now->rd, prev->wr, now->wr, dt,
+		                         &o->read_rate, &o->write_rate);
+}
+
+void ds_unlimited(ds_stats *s, double host_mem)
+{
+	if (!s->have_limit)
+		return;
+	if ((host_mem > 0 && s->mem_limit >= host_mem) || s->mem_limit >= 0x1p60)
+		s->have_limit = 0;
 }
 
 void ds_calc(const cJSON *body, const ds_sample *prev, ds_engine engine,
@@ -174,4 +214,5 @@ void ds_calc(const cJSON *body, const ds_sample *prev, ds_engine engine,
 	calc_mem(body, out);
 	calc_net(body, out);
 	calc_blk(body, out);
+	calc_rates(prev, out);
 }

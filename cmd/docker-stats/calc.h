@@ -18,7 +18,12 @@
  * Deltas come from the previous sample this tool took (one-shot stats
  * carry no precpu_stats).  A delta that cannot be taken - first sample,
  * a counter that went down (the container restarted), time that did not
- * move - gives CPU null, never 0.  Every value is read as a double:
+ * move - gives CPU null, never 0, and so for the network and block I/O
+ * rates (bytes per second over the engine's own "read" times).
+ *
+ * A memory limit at or above the host's memory is no limit (the engine
+ * reports the host's size then): ds_unlimited() makes it null, and with it
+ * the percentage, rather than a share of a host-sized number.  Every value is read as a double:
  * cJSON's valueint saturates at INT_MAX.
  */
 #ifndef KL_DS_CALC_H
@@ -42,6 +47,10 @@ typedef struct ds_sample {
 	double cpu_total;   /* cpu_stats.cpu_usage.total_usage, ns */
 	int have_system;    /* system_cpu_usage was there */
 	double cpu_system;  /* cpu_stats.system_cpu_usage, ns */
+	int have_net;       /* the network counters below were read */
+	double rx, tx;      /* bytes */
+	int have_blk;       /* the block I/O counters below were read */
+	double rd, wr;      /* bytes */
 } ds_sample;
 
 /* What one stats body says.  have_* 0 means "not measured" (JSON null). */
@@ -57,6 +66,10 @@ typedef struct ds_stats {
 	double rx_bytes, tx_bytes;
 	int have_blk;
 	double read_bytes, write_bytes;
+	int have_net_rate;      /* per second, from this tool's own deltas */
+	double rx_rate, tx_rate;
+	int have_blk_rate;
+	double read_rate, write_rate;
 	ds_engine engine;       /* the engine the formulas assumed */
 	ds_sample now;          /* keep this for the next sample */
 } ds_stats;
@@ -67,6 +80,10 @@ typedef struct ds_stats {
  * zero time (Docker's) gives running 0 and everything unmeasured. */
 void ds_calc(const cJSON *body, const ds_sample *prev, ds_engine engine,
              ds_stats *out);
+
+/* Forget s's memory limit when it is host_mem bytes or more (host_mem 0:
+ * unknown, only a limit of 2^60 or more counts as none). */
+void ds_unlimited(ds_stats *s, double host_mem);
 
 /* Parse the engine's "read" timestamp ("2026-11-25T21:09:38.362847736Z",
  * or with +00:00) into epoch nanoseconds.  Returns 0, or -1 when it is

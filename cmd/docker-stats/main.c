@@ -3,16 +3,18 @@
  *   {"source":"docker-stats","ts":ISO,"ok":true,
  *    "data":{"containers":[{"id","name","status","cpu",
  *                           "memory":{usage_bytes,limit_bytes,usage_mb,limit_mb,usage_percent},
- *                           "network":{rx_bytes,tx_bytes,rx_mb,tx_mb},
- *                           "block_io":{read_bytes,write_bytes,read_mb,write_mb},
+ *                           "network":{rx_bytes,tx_bytes,rx_mb,tx_mb,
+ *                                      rx_bytes_per_s,tx_bytes_per_s},
+ *                           "block_io":{read_bytes,write_bytes,read_mb,write_mb,
+ *                                       read_bytes_per_s,write_bytes_per_s},
  *                           "timestamp"},...],
  *            "aggregated":{total_cpu_percent,total_memory_mb,total_memory_limit_mb,
  *                          total_memory_percent,container_count,running_count,timestamp},
  *            "engine":"docker"|"podman"|"unknown","api_version":"1.41"}}
  *
  * Each sample lists the containers (GET /containers/json?all=1), keeps
- * those whose name matches, and asks for every running one's stats at
- * once (curl multi, one-shot where the API has it).  The API version
+ * those whose name matches, and asks for every running one's stats,
+ * --max-requests at a time (curl multi, one-shot where the API has it).  The API version
  * comes from GET /_ping's Api-Version header and is asked again whenever
  * the engine stops answering.  CPU% needs two samples: the tool keeps
  * each container's previous counters (calc.h has the formulas).
@@ -41,11 +43,12 @@
 #define SOURCE "docker-stats"
 #define DEFAULT_HOST "unix:///var/run/docker.sock"
 #define DEFAULT_NAME "^kato(-.*)?$"
+#define DEFAULT_MAX_REQUESTS 8 /* stats requests in flight at once */
 
 static const char usage_text[] =
     "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]\n"
     "                    [--interval SECONDS] [--timeout SECONDS] [--once]\n"
-    "                    [--once-gap SECONDS]\n"
+    "                    [--once-gap SECONDS] [--max-requests N]\n"
     "\n"
     "Read container stats from the Docker Engine API (Docker or Podman); write\n"
     "one JSON record per sample on stdout: every selected container and a total.\n"
@@ -64,6 +67,8 @@ static const char usage_text[] =
     "                         succeeded, else 1\n"
     "      --once-gap SECONDS with --once, the time between the two readings\n"
     "                         CPU% is computed from (default 0.5)\n"
+    "      --max-requests N   stats requests to the engine at once (default 8,\n"
+    "                         $DOCKER_STATS_MAX_REQUESTS)\n"
     "  -h, --help             show this text\n";
 
 /* One container's counters, kept for the next sample's deltas. */
@@ -82,6 +87,8 @@ typedef struct ds_ctx {
 	int once;           /* --once */
 	int primed;         /* --once: the first reading was taken */
 	int64_t once_gap_ns;
+	size_t max_requests; /* stats requests in flight at once */
+	double host_mem;    /* the engine host's memory (GET /info), 0 unknown */
 	int sigfd;
 	prev_ent *prev;     /* previous sample, per container id */
 	size_t nprev;
@@ -119,9 +126,10 @@ static const char *engine_name(ds_engine e)
  * a stop signal. */
 static int negotiate(ds_ctx *x, char err[COLLECTOR_ERR_LEN])
 {
-	http_req r[2] = {{.path = "/_ping"}, {.path = "/libpod/_ping"}};
+	http_req r[3] = {{.path = "/_ping"}, {.path = "/libpod/_ping"},
+	                 {.path = "/info"}};
 	int rc = -1;
-	if (http_get_all(&x->http, r, 2) < 0) {
+	if (http_get_all(&x->http, r, 3) < 0) {
 		rc = -2;
 		goto out;
 	}
@@ -150,10 +158,21 @@ static int negotiate(ds_ctx *x, char err[COLLECTOR_ERR_LEN])
 		x->engine = DS_ENGINE_DOCKER;
 	else
 		x->engine = DS_ENGINE_UNKNOWN; /* calc.c guesses from the stats */
+	/* The host's memory: a container "limited" to it has no limit. */
+	x->host_mem = 0;
+	if (r[2].status == 200) {
+		char why[64];
+		cJSON *info = js_parse(r[2].body, r[2].len, why, sizeof why);
+		double mt;
+		if (js_num(info, "MemTotal", &mt) && mt > 0)
+			x->host_mem = mt;
+		cJSON_Delete(info);
+	}
 	rc = 0;
 out:
 	http_req_free(&r[0]);
 	http_req_free(&r[1]);
+	http_req_free(&r[2]);
 	return rc;
 }
 
@@ -299,10 +318,16 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 		c->asked = 1;
 		reqs[nreq++].path = c->path;
 	}
-	int answered = nreq ? http_get_all(&x->http, reqs, nreq) : 0;
-	if (answered < 0) {
-		rc = -2;
-		goto out;
+	/* At most max_requests at once: the engine computes each. */
+	int answered = 0;
+	for (size_t off = 0; off < nreq; off += x->max_requests) {
+		size_t k = nreq - off < x->max_requests ? nreq - off : x->max_requests;
+		int a = http_get_all(&x->http, reqs + off, k);
+		if (a < 0) {
+			rc = -2;
+			goto out;
+		}
+		answered += a;
 	}
 	if (nreq > 0 && answered == 0) {
 		/* The engine went away mid-sample. */
@@ -343,9 +368,10 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 					}
 				}
 				ds_calc(body, prev_find(x, c->id), x->engine, &s);
+				ds_unlimited(&s, x->host_mem);
 				cJSON_Delete(body);
 				if (c->no_net)
-					s.have_net = 0;
+					s.have_net = s.have_net_rate = 0;
 			} else if (r->status == 0) {
 				snprintf(ebuf, sizeof ebuf, "%s", r->err);
 			} else {
@@ -422,7 +448,9 @@ int main(int argc, char **argv)
 	interval = opt_seconds_setting("DOCKER_STATS_INTERVAL", interval);
 	timeout = opt_seconds_setting("DOCKER_TIMEOUT", timeout);
 
-	enum { OPT_ONCE = 256, OPT_GAP };
+	double maxreq = DEFAULT_MAX_REQUESTS;
+	const char *mr = cfg_get("DOCKER_STATS_MAX_REQUESTS");
+	enum { OPT_ONCE = 256, OPT_GAP, OPT_MAXREQ };
 	static const struct option opts[] = {
 	    {"host", required_argument, NULL, 'H'},
 	    {"name", required_argument, NULL, 'n'},
@@ -431,6 +459,7 @@ int main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"once", no_argument, NULL, OPT_ONCE},
 	    {"once-gap", required_argument, NULL, OPT_GAP},
+	    {"max-requests", required_argument, NULL, OPT_MAXREQ},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -444,18 +473,28 @@ int main(int argc, char **argv)
 		case 't': timeout = opt_seconds("--timeout", optarg); break;
 		case OPT_ONCE: once = 1; break;
 		case OPT_GAP: gap = opt_seconds("--once-gap", optarg); break;
+		case OPT_MAXREQ: mr = optarg; break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
 		}
 	}
 	if (optind < argc)
 		log_usage("unexpected argument '%s'", argv[optind]);
+	if (mr) {
+		char *end;
+		maxreq = strtod(mr, &end);
+		if (end == mr || *end || !(maxreq >= 1 && maxreq <= 1000) ||
+		    maxreq != (double)(long)maxreq)
+			log_usage("bad --max-requests '%s': want a whole number from 1 "
+			          "to 1000", mr);
+	}
 	if (!host || !*host)
 		host = DEFAULT_HOST;
 	if (!name || !*name)
 		name = DEFAULT_NAME;
 
-	ds_ctx x = {.all = all, .once = once, .once_gap_ns = gap};
+	ds_ctx x = {.all = all, .once = once, .once_gap_ns = gap,
+	            .max_requests = (size_t)maxreq};
 	int rerr = regcomp(&x.re, name, REG_EXTENDED | REG_NOSUB);
 	if (rerr != 0) {
 		char why[128];

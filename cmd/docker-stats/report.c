@@ -34,6 +34,10 @@ cJSON *ds_entry(const char *id, const char *name, const char *status,
 		js_add_num(n, "tx_bytes", s->have_net, s->tx_bytes);
 		js_add_num(n, "rx_mb", s->have_net, mb(s->rx_bytes));
 		js_add_num(n, "tx_mb", s->have_net, mb(s->tx_bytes));
+		js_add_num(n, "rx_bytes_per_s", s->have_net_rate,
+		           js_round(s->rx_rate, 1));
+		js_add_num(n, "tx_bytes_per_s", s->have_net_rate,
+		           js_round(s->tx_rate, 1));
 	}
 	cJSON *b = cJSON_AddObjectToObject(o, "block_io");
 	if (b) {
@@ -41,6 +45,10 @@ cJSON *ds_entry(const char *id, const char *name, const char *status,
 		js_add_num(b, "write_bytes", s->have_blk, s->write_bytes);
 		js_add_num(b, "read_mb", s->have_blk, mb(s->read_bytes));
 		js_add_num(b, "write_mb", s->have_blk, mb(s->write_bytes));
+		js_add_num(b, "read_bytes_per_s", s->have_blk_rate,
+		           js_round(s->read_rate, 1));
+		js_add_num(b, "write_bytes_per_s", s->have_blk_rate,
+		           js_round(s->write_rate, 1));
 	}
 	if (error)
 		cJSON_AddStringToObject(o, "error", error);
@@ -50,8 +58,10 @@ cJSON *ds_entry(const char *id, const char *name, const char *status,
 
 cJSON *ds_aggregate(const ds_stats *st, size_t n, const char *ts)
 {
-	double cpu = 0, used = 0, limit = 0;
+	double cpu = 0, used = 0, limit = 0, used_limited = 0;
+	double rx = 0, tx = 0, rd = 0, wr = 0;
 	int have_cpu = 0, have_mem = 0, have_limit = 0, running = 0;
+	int have_net = 0, have_blk = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (st[i].running)
 			running++;
@@ -63,9 +73,22 @@ cJSON *ds_aggregate(const ds_stats *st, size_t n, const char *ts)
 			used += st[i].mem_used;
 			have_mem = 1;
 			if (st[i].have_limit) {
+				/* the percent is of the limited ones only: an
+				 * unlimited container has no share of a limit */
 				limit += st[i].mem_limit;
+				used_limited += st[i].mem_used;
 				have_limit = 1;
 			}
+		}
+		if (st[i].have_net_rate) {
+			rx += st[i].rx_rate;
+			tx += st[i].tx_rate;
+			have_net = 1;
+		}
+		if (st[i].have_blk_rate) {
+			rd += st[i].read_rate;
+			wr += st[i].write_rate;
+			have_blk = 1;
 		}
 	}
 	cJSON *a = cJSON_CreateObject();
@@ -75,7 +98,11 @@ cJSON *ds_aggregate(const ds_stats *st, size_t n, const char *ts)
 	js_add_num(a, "total_memory_mb", have_mem, mb(used));
 	js_add_num(a, "total_memory_limit_mb", have_limit, mb(limit));
 	js_add_num(a, "total_memory_percent", have_limit && limit > 0,
-	           limit > 0 ? js_round(used / limit * 100, 2) : 0);
+	           limit > 0 ? js_round(used_limited / limit * 100, 2) : 0);
+	js_add_num(a, "total_rx_bytes_per_s", have_net, js_round(rx, 1));
+	js_add_num(a, "total_tx_bytes_per_s", have_net, js_round(tx, 1));
+	js_add_num(a, "total_read_bytes_per_s", have_blk, js_round(rd, 1));
+	js_add_num(a, "total_write_bytes_per_s", have_blk, js_round(wr, 1));
 	cJSON_AddNumberToObject(a, "container_count", (double)n);
 	cJSON_AddNumberToObject(a, "running_count", running);
 	cJSON_AddStringToObject(a, "timestamp", ts);

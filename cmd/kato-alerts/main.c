@@ -1,10 +1,13 @@
 /* kato-alerts - a filter: copy frames through, add system alerts.
  *
  * Reads NDJSON on stdin (kato-merge's output) and writes every line to
- * stdout unchanged and at once.  After each realtime_update frame it
- * writes the system_alert and active_alerts messages that frame calls for
- * (rules.h).  A line that is not JSON is still copied through, and said on
- * stderr.  With WEBSOCKET_SYSTEM_ALERTS=false it only copies.
+ * stdout at once: unchanged, except that each realtime_update frame gains
+ * data.thresholds (the thresholds in force, for the page's colours).
+ * After each frame it writes the system_alert and active_alerts messages
+ * that frame calls for (rules.h).  A line that is not JSON is still copied
+ * through, and said on stderr; a line over NDJ_LINE_MAX is replaced by an
+ * error message in the stream.  With WEBSOCKET_SYSTEM_ALERTS=false it only
+ * copies (thresholds included).
  *
  * --once: read one frame (the last realtime_update of the input, a file or
  * stdin), print a system_alert for each alert that holds in it, exit 1 if
@@ -31,19 +34,18 @@
 #include "rules.h"
 #include "sig.h"
 
-#define MAX_LINE (8u << 20) /* longest line accepted, bytes */
-
 static const char usage_text[] =
     "usage: kato-alerts [--cpu PCT] [--cpu-error PCT] [--memory PCT]\n"
     "                   [--memory-error PCT] [--error-rate FRAC]\n"
     "                   [--error-rate-error FRAC] [--consecutive N]\n"
     "                   [--hysteresis PCT] [--cooldown SECONDS]\n"
-    "                   [--containers PATTERNS]\n"
+    "                   [--clear-frames N] [--host-cpu PCT]\n"
+    "                   [--host-memory PCT] [--containers PATTERNS]\n"
     "       kato-alerts --once [options] [FRAME-FILE]\n"
     "\n"
-    "Copy realtime_update frames from stdin to stdout unchanged and add\n"
-    "system_alert and active_alerts messages when thresholds are crossed\n"
-    "and when they clear.\n"
+    "Copy realtime_update frames from stdin to stdout (adding the thresholds\n"
+    "in force as data.thresholds) and add system_alert and active_alerts\n"
+    "messages when thresholds are crossed and when they clear.\n"
     "\n"
     "  -c, --cpu PCT               high_cpu over this aggregated CPU % (80,\n"
     "                              $ALERT_CPU_THRESHOLD)\n"
@@ -57,8 +59,17 @@ static const char usage_text[] =
     "                              (0.05, $ALERT_ERROR_RATE_THRESHOLD)\n"
     "      --error-rate-error FRAC an error from here (0.10,\n"
     "                              $ALERT_ERROR_RATE_ERROR_THRESHOLD)\n"
+    "      --host-cpu PCT          kato_host_cpu over this KATO host CPU %\n"
+    "                              (90, $ALERT_HOST_CPU_THRESHOLD; error\n"
+    "                              from $ALERT_HOST_CPU_ERROR_THRESHOLD, 95)\n"
+    "      --host-memory PCT       kato_host_memory over this KATO host\n"
+    "                              memory % (90, $ALERT_HOST_MEMORY_THRESHOLD;\n"
+    "                              error from\n"
+    "                              $ALERT_HOST_MEMORY_ERROR_THRESHOLD, 95)\n"
     "  -n, --consecutive N         frames over before an alert fires (1,\n"
     "                              $ALERT_CONSECUTIVE_FRAMES)\n"
+    "      --clear-frames N        frames clear in a row before a firing\n"
+    "                              alert resolves (2, $ALERT_CLEAR_FRAMES)\n"
     "  -H, --hysteresis PCT        clear only under threshold minus PCT % of\n"
     "                              it (5, $ALERT_HYSTERESIS_PERCENT)\n"
     "  -C, --cooldown SECONDS      re-send a firing alert at most this often\n"
@@ -76,6 +87,9 @@ enum {
 	OPT_RATE_ERROR,
 	OPT_CONTAINERS,
 	OPT_ONCE,
+	OPT_CLEAR,
+	OPT_HOST_CPU,
+	OPT_HOST_MEM,
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +103,9 @@ static const struct option long_opts[] = {
     {"hysteresis", required_argument, NULL, 'H'},
     {"cooldown", required_argument, NULL, 'C'},
     {"containers", required_argument, NULL, OPT_CONTAINERS},
+    {"clear-frames", required_argument, NULL, OPT_CLEAR},
+    {"host-cpu", required_argument, NULL, OPT_HOST_CPU},
+    {"host-memory", required_argument, NULL, OPT_HOST_MEM},
     {"once", no_argument, NULL, OPT_ONCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -125,14 +142,19 @@ static int configure(int argc, char **argv, alerts_cfg *c, int *enabled,
 	if (cfg_bool("WEBSOCKET_SYSTEM_ALERTS", 1, enabled, err) < 0)
 		log_usage("%s", err);
 	double consec = c->consecutive, hyst = c->hysteresis * 100,
-	       cool = (double)c->cooldown_ms / 1000;
+	       cool = (double)c->cooldown_ms / 1000, clear = c->clear_frames;
 	setting("ALERT_CPU_THRESHOLD", &c->cpu, 1e9);
 	setting("ALERT_CPU_ERROR_THRESHOLD", &c->cpu_error, 1e9);
 	setting("ALERT_MEMORY_THRESHOLD", &c->mem, 1e9);
 	setting("ALERT_MEMORY_ERROR_THRESHOLD", &c->mem_error, 1e9);
 	setting("ALERT_ERROR_RATE_THRESHOLD", &c->err_rate, 1e9);
 	setting("ALERT_ERROR_RATE_ERROR_THRESHOLD", &c->err_rate_error, 1e9);
+	setting("ALERT_HOST_CPU_THRESHOLD", &c->host_cpu, 1e9);
+	setting("ALERT_HOST_CPU_ERROR_THRESHOLD", &c->host_cpu_error, 1e9);
+	setting("ALERT_HOST_MEMORY_THRESHOLD", &c->host_mem, 1e9);
+	setting("ALERT_HOST_MEMORY_ERROR_THRESHOLD", &c->host_mem_error, 1e9);
 	setting("ALERT_CONSECUTIVE_FRAMES", &consec, 1e6);
+	setting("ALERT_CLEAR_FRAMES", &clear, 1e6);
 	setting("ALERT_HYSTERESIS_PERCENT", &hyst, 99);
 	setting("ALERT_COOLDOWN_SECONDS", &cool, 1e7);
 	const char *pats = cfg_get("ALERT_CONTAINERS");
@@ -152,6 +174,11 @@ static int configure(int argc, char **argv, alerts_cfg *c, int *enabled,
 		case 'H': hyst = number("--hysteresis", optarg, 99); break;
 		case 'C': cool = number("--cooldown", optarg, 1e7); break;
 		case OPT_CONTAINERS: pats = optarg; break;
+		case OPT_CLEAR: clear = number("--clear-frames", optarg, 1e6); break;
+		case OPT_HOST_CPU: c->host_cpu = number("--host-cpu", optarg, 1e9); break;
+		case OPT_HOST_MEM:
+			c->host_mem = number("--host-memory", optarg, 1e9);
+			break;
 		case OPT_ONCE: *once = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(KL_EXIT_OK);
 		default: log_usage("unknown option");
@@ -161,6 +188,10 @@ static int configure(int argc, char **argv, alerts_cfg *c, int *enabled,
 		log_usage("consecutive frames: a whole number from 1 is needed, not %g",
 		          consec);
 	c->consecutive = (unsigned)consec;
+	if (clear < 1 || clear != floor(clear))
+		log_usage("clear frames: a whole number from 1 is needed, not %g",
+		          clear);
+	c->clear_frames = (unsigned)clear;
 	c->hysteresis = hyst / 100;
 	c->cooldown_ms = (int64_t)llround(cool * 1000);
 	if (pats) {
@@ -216,7 +247,9 @@ static int run_once(alerts_cfg *c, const char *path)
 	if (path && strcmp(path, "-") != 0) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			log_die(KL_EXIT_TEMP, "unable to open %s: %s", path, strerror(errno));
+			log_die(errno == ENOENT || errno == ENOTDIR || errno == EACCES
+			            ? KL_EXIT_USAGE : KL_EXIT_TEMP,
+			        "unable to open %s: %s", path, strerror(errno));
 		name = path;
 	}
 	/* Read it all: one frame, pretty-printed or not, or NDJSON. */
@@ -271,7 +304,7 @@ static int run_once(alerts_cfg *c, const char *path)
 	}
 	free(buf);
 	if (!frame)
-		log_die(KL_EXIT_TEMP, "no realtime_update frame in %s", name);
+		log_die(KL_EXIT_USAGE, "no realtime_update frame in %s", name);
 
 	c->consecutive = 1;
 	alerts *a = alerts_new(c);
@@ -302,24 +335,66 @@ static int run_once(alerts_cfg *c, const char *path)
 
 /* --- the filter ------------------------------------------------------------ */
 
+/* {"cpu_percent",...}: the thresholds in force, as the page colours by
+ * them.  NULL when memory runs out. */
+static cJSON *thresholds(const alerts_cfg *c)
+{
+	cJSON *t = cJSON_CreateObject();
+	if (!t || !cJSON_AddNumberToObject(t, "cpu_percent", c->cpu) ||
+	    !cJSON_AddNumberToObject(t, "memory_percent", c->mem) ||
+	    !cJSON_AddNumberToObject(t, "error_rate", c->err_rate) ||
+	    !cJSON_AddNumberToObject(t, "host_cpu_percent", c->host_cpu) ||
+	    !cJSON_AddNumberToObject(t, "host_memory_percent", c->host_mem)) {
+		cJSON_Delete(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Write frame j with data.thresholds set; the line as it came when that
+ * cannot be done (no data object, no memory, too long).  Returns 0, or -1
+ * (errno set). */
+static int write_frame(cJSON *j, const alerts_cfg *c, const char *line,
+                       size_t len)
+{
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	cJSON *t = cJSON_IsObject(data) ? thresholds(c) : NULL;
+	if (!t)
+		return ndj_write_line(stdout, line, len);
+	cJSON_DeleteItemFromObjectCaseSensitive(data, "thresholds");
+	cJSON_AddItemToObject(data, "thresholds", t);
+	char *out = cJSON_PrintUnformatted(j);
+	int r;
+	if (out && strlen(out) <= NDJ_LINE_MAX)
+		r = ndj_write_line(stdout, out, strlen(out));
+	else
+		r = ndj_write_line(stdout, line, len);
+	cJSON_free(out);
+	return r;
+}
+
 /* One input line: copy it, then judge it.  Returns 0, or -1 when stdout
  * is gone (EPIPE) or failing (errno set). */
-static int handle_line(alerts *a, const char *line, size_t len,
-                       unsigned long lineno)
+static int handle_line(alerts *a, const alerts_cfg *c, const char *line,
+                       size_t len, unsigned long lineno)
 {
-	if (ndj_write_line(stdout, line, len) < 0)
-		return -1;
-	if (!a)
-		return 0;
 	char why[128];
 	cJSON *j = js_parse(line, len, why, sizeof why);
-	if (!j) {
-		log_warn("line %lu: not JSON (%s): copied through, not judged",
-		         lineno, why);
+	if (!j || !is_type(j, "realtime_update")) {
+		cJSON_Delete(j);
+		if (ndj_write_line(stdout, line, len) < 0)
+			return -1;
+		if (!j && a)
+			log_warn("line %lu: not JSON (%s): copied through, not judged",
+			         lineno, why);
 		return 0;
 	}
+	if (write_frame(j, c, line, len) < 0) {
+		cJSON_Delete(j);
+		return -1;
+	}
 	int r = 0;
-	if (is_type(j, "realtime_update")) {
+	if (a) {
 		char err[ALERTS_ERR_LEN], iso[CLOCK_ISO_LEN];
 		int64_t ms;
 		frame_time(j, &ms, iso);
@@ -335,6 +410,20 @@ static int handle_line(alerts *a, const char *line, size_t len,
 	return r;
 }
 
+/* Say in the stream that a line was dropped, so that readers see why
+ * nothing came rather than a dark feed.  Returns 0, or -1 (errno set). */
+static int too_long(unsigned long lineno)
+{
+	char iso[CLOCK_ISO_LEN], msg[512];
+	clock_iso_now(iso);
+	snprintf(msg, sizeof msg,
+	         "{\"type\":\"error\",\"timestamp\":\"%s\",\"error\":"
+	         "{\"code\":\"line_too_long\",\"message\":\"input line %lu "
+	         "was over %u bytes and was dropped\"}}",
+	         iso, lineno, NDJ_LINE_MAX);
+	return ndj_write_line(stdout, msg, strlen(msg));
+}
+
 static int run_filter(const alerts_cfg *c, int enabled)
 {
 	int sigfd = sig_setup();
@@ -344,7 +433,7 @@ static int run_filter(const alerts_cfg *c, int enabled)
 	if (enabled && !(a = alerts_new(c)))
 		log_die(KL_EXIT_TEMP, "out of memory");
 	ndj_reader r;
-	if (ndj_reader_init(&r, 0, MAX_LINE) < 0)
+	if (ndj_reader_init(&r, 0, NDJ_LINE_MAX) < 0)
 		log_die(KL_EXIT_TEMP, "out of memory");
 	r.chunk = 64 << 10; /* frames are small: keep resident what they need */
 
@@ -355,12 +444,15 @@ static int run_filter(const alerts_cfg *c, int enabled)
 		enum ndj_status st;
 		while ((st = ndj_next(&r, &line, &len)) == NDJ_LINE ||
 		       st == NDJ_TOOLONG) {
+			int w;
 			if (st == NDJ_TOOLONG) {
 				log_warn("line %lu: longer than %u bytes: dropped", r.lineno,
-				         MAX_LINE);
-				continue;
+				         NDJ_LINE_MAX);
+				w = too_long(r.lineno);
+			} else {
+				w = handle_line(a, c, line, len, r.lineno);
 			}
-			if (handle_line(a, line, len, r.lineno) < 0) {
+			if (w < 0) {
 				if (errno != EPIPE) {
 					log_warn("unable to write to stdout: %s", strerror(errno));
 					rc = KL_EXIT_TEMP;

@@ -37,6 +37,9 @@ typedef struct obs {
 	int have_threshold;
 	double threshold;
 	char message[512];
+	char cause[160];       /* what is wrong, without changing numbers: a
+	                          firing alert whose cause changes is re-sent */
+	char container[192];   /* the container to point at, or "" */
 } obs;
 
 typedef struct alert {
@@ -46,6 +49,10 @@ typedef struct alert {
 	char name[192];        /* the container or source, or "" */
 	int firing;            /* fires now */
 	unsigned streak;       /* frames over in a row while not firing */
+	unsigned clear;        /* frames clear in a row while firing */
+	int64_t since_ms;      /* frame time it started firing */
+	char cause[160];       /* the cause last sent while firing */
+	char fired[512];       /* the message last sent while firing */
 	enum level level;      /* level while firing */
 	int64_t last_sent_ms;  /* frame time of the last firing message */
 	char since[CLOCK_ISO_LEN]; /* frame timestamp it started firing */
@@ -61,7 +68,13 @@ struct alerts {
 	int64_t first_ms;      /* time of the first frame */
 	int changed;           /* the firing set changed in this frame */
 	int oom;               /* memory ran out in this frame */
+	char (*known)[192];    /* containers listed so far: one that leaves the
+	                          list is missing, not fine */
+	size_t nknown, capknown;
+	const cJSON *stale;    /* this frame's "stale" list */
 };
+
+#define KNOWN_MAX 4096 /* containers remembered */
 
 void alerts_cfg_defaults(alerts_cfg *c)
 {
@@ -72,8 +85,13 @@ void alerts_cfg_defaults(alerts_cfg *c)
 	c->mem_error = 95;
 	c->err_rate = 0.05;
 	c->err_rate_error = 0.10;
+	c->host_cpu = 90;
+	c->host_cpu_error = 95;
+	c->host_mem = 90;
+	c->host_mem_error = 95;
 	c->hysteresis = 0.05;
 	c->consecutive = 1;
+	c->clear_frames = 2;
 	c->cooldown_ms = 60000;
 }
 
@@ -92,6 +110,7 @@ void alerts_free(alerts *a)
 	for (size_t i = 0; i < a->n; i++)
 		cJSON_Delete(a->v[i].obj);
 	free(a->v);
+	free(a->known);
 	free(a);
 }
 
@@ -163,6 +182,8 @@ static cJSON *build_obj(const alert *al, const obs *o, const char *state)
 	ok &= js_add_num(j, "threshold", o->have_threshold, o->threshold) != NULL;
 	if (al->key)
 		ok &= cJSON_AddStringToObject(j, al->key, al->name) != NULL;
+	else if (o->container[0])
+		ok &= cJSON_AddStringToObject(j, "container", o->container) != NULL;
 	ok &= cJSON_AddStringToObject(j, "state", state) != NULL;
 	ok &= cJSON_AddStringToObject(j, "since", al->since) != NULL;
 	if (!ok) {
@@ -205,6 +226,43 @@ static void emit(alerts *a, alert *al, const obs *o, const char *state,
 	}
 }
 
+/* "1 h 2 min", "3 min 4 s", "12 s": a duration for operators. */
+static void say_duration(char *buf, size_t len, int64_t ms)
+{
+	int64_t t = ms < 0 ? 0 : (ms + 500) / 1000;
+	if (t >= 3600)
+		snprintf(buf, len, "%lld h %lld min", (long long)(t / 3600),
+		         (long long)(t % 3600 / 60));
+	else if (t >= 60)
+		snprintf(buf, len, "%lld min %lld s", (long long)(t / 60),
+		         (long long)(t % 60));
+	else
+		snprintf(buf, len, "%lld s", (long long)t);
+}
+
+static void start_firing(alerts *a, alert *al, const obs *o, int64_t now,
+                         const char *iso)
+{
+	al->firing = 1;
+	al->streak = 0;
+	al->clear = 0;
+	al->level = o->level;
+	al->since_ms = now;
+	snprintf(al->since, sizeof al->since, "%s", iso);
+	al->last_sent_ms = now;
+	a->changed = 1;
+}
+
+/* Send a firing message for al now, remembering its cause and text. */
+static void send_firing(alerts *a, alert *al, const obs *o, int64_t now,
+                        const char *iso, cJSON *out)
+{
+	al->last_sent_ms = now;
+	snprintf(al->cause, sizeof al->cause, "%s", o->cause);
+	snprintf(al->fired, sizeof al->fired, "%s", o->message);
+	emit(a, al, o, "firing", iso, out);
+}
+
 /* Run one alert's state machine on what this frame says about it. */
 static void step(alerts *a, const char *type, const char *key,
                  const char *name, const obs *o, int64_t now,
@@ -225,21 +283,17 @@ static void step(alerts *a, const char *type, const char *key,
 		if (!al->firing) {
 			if (++al->streak < a->cfg.consecutive)
 				return;
-			al->firing = 1;
-			al->streak = 0;
-			al->level = o->level;
-			snprintf(al->since, sizeof al->since, "%s", iso);
-			al->last_sent_ms = now;
-			a->changed = 1;
-			emit(a, al, o, "firing", iso, out);
+			start_firing(a, al, o, now, iso);
+			send_firing(a, al, o, now, iso, out);
 			return;
 		}
-		if (o->level != al->level) {
-			/* warning <-> error is news: sent at once */
+		al->clear = 0;
+		if (o->level != al->level || strcmp(o->cause, al->cause) != 0) {
+			/* warning <-> error, or another cause, is news: sent at
+			 * once */
 			al->level = o->level;
-			al->last_sent_ms = now;
 			a->changed = 1;
-			emit(a, al, o, "firing", iso, out);
+			send_firing(a, al, o, now, iso, out);
 			return;
 		}
 		break;
@@ -248,6 +302,7 @@ static void step(alerts *a, const char *type, const char *key,
 			al->streak = 0;
 			return;
 		}
+		al->clear = 0;
 		break;
 	case V_HOLD:
 		if (!al->firing)
@@ -257,9 +312,27 @@ static void step(alerts *a, const char *type, const char *key,
 		al->streak = 0;
 		if (!al->firing)
 			return;
+		if (++al->clear < a->cfg.clear_frames)
+			break; /* clear, but not for long enough yet */
 		al->firing = 0;
+		al->clear = 0;
 		a->changed = 1;
-		emit(a, al, o, "resolved", iso, out);
+		{
+			/* Say what fired and for how long. */
+			obs r = *o;
+			char d[64];
+			int64_t ms = now - al->since_ms;
+			say_duration(d, sizeof d, ms);
+			snprintf(r.message, sizeof r.message, "Resolved after %s: %s. %s",
+			         d, al->fired, o->message);
+			emit(a, al, &r, "resolved", iso, out);
+			cJSON *last = cJSON_GetArrayItem(out, cJSON_GetArraySize(out) - 1);
+			cJSON *obj = cJSON_GetArrayItem(
+			    cJSON_GetObjectItemCaseSensitive(last, "alerts"), 0);
+			if (obj && !js_add_num(obj, "duration_s", 1,
+			                       js_round((double)ms / 1000, 1)))
+				a->oom = 1;
+		}
 		cJSON_Delete(al->obj);
 		al->obj = NULL;
 		return;
@@ -269,23 +342,84 @@ static void step(alerts *a, const char *type, const char *key,
 	if (now < al->last_sent_ms)
 		al->last_sent_ms = now;
 	if (now - al->last_sent_ms >= a->cfg.cooldown_ms) {
-		al->last_sent_ms = now;
-		emit(a, al, o->v == V_HOLD && al->obj ? NULL : o, "firing", iso, out);
+		if (o->v == V_HOLD || o->v == V_UNDER) {
+			al->last_sent_ms = now;
+			if (al->obj)
+				emit(a, al, NULL, "firing", iso, out);
+		} else {
+			send_firing(a, al, o, now, iso, out);
+		}
 	}
 }
 
 /* --- the rules ----------------------------------------------------------- */
 
+/* What an operator calls each built-in source's data. */
+static const struct {
+	const char *source;
+	const char *what;
+} source_words[] = {
+    {"kato-metrics", "metrics from KATO"},
+    {"docker-stats", "container stats"},
+    {"session-summary", "session counts from KATO"},
+    {"kato-sessions", "session list from KATO's Redis"},
+};
+
+static void source_what(char *buf, size_t len, const char *source)
+{
+	for (size_t i = 0; i < sizeof source_words / sizeof source_words[0]; i++)
+		if (!strcmp(source_words[i].source, source)) {
+			snprintf(buf, len, "%s", source_words[i].what);
+			return;
+		}
+	snprintf(buf, len, "data from source %s", source);
+}
+
+/* Whether source is in this frame's "stale" list: its data is old, so
+ * nothing judged on it is known now. */
+static int is_stale(const alerts *a, const char *source)
+{
+	const cJSON *s;
+	cJSON_ArrayForEach(s, a->stale)
+	{
+		if (cJSON_IsString(s) && !strcmp(s->valuestring, source))
+			return 1;
+	}
+	return 0;
+}
+
+/* The name of the container with the largest number at field (a dotted
+ * path in each entry) into buf, or "". */
+static void top_container(const cJSON *frame, const char *field, char *buf,
+                          size_t len)
+{
+	const cJSON *c;
+	double best = -1;
+	buf[0] = '\0';
+	cJSON_ArrayForEach(c, js_path(frame, "data.containers.containers"))
+	{
+		double v;
+		const char *name = js_str(c, "name");
+		if (!name || !js_num(c, field, &v) || !isfinite(v) || v <= best)
+			continue;
+		best = v;
+		snprintf(buf, len, "%s", *name == '/' ? name + 1 : name);
+	}
+}
+
 /* A number at path over T fires (error at E and over); under T*(1-h) it
- * clears.  pct: value is a percent; else a fraction shown as a percent. */
+ * clears.  pct: value is a percent; else a fraction shown as a percent.
+ * source: whose data it is (stale: unknown).  top: the per-container
+ * field that names the container most to blame, or NULL. */
 static void rule_numeric(alerts *a, const cJSON *frame, const char *type,
                          const char *path, double T, double E,
-                         const char *what, int pct, int64_t now,
-                         const char *iso, cJSON *out)
+                         const char *what, int pct, const char *source,
+                         const char *top, int64_t now, const char *iso,
+                         cJSON *out)
 {
 	obs o = {.v = V_HOLD, .have_threshold = 1, .threshold = T};
 	double v;
-	if (js_num(frame, path, &v) && isfinite(v)) {
+	if (js_num(frame, path, &v) && isfinite(v) && !is_stale(a, source)) {
 		const alert *al = find(a, type, NULL);
 		double h = a->cfg.hysteresis;
 		int was_error = al && al->firing && al->level == LV_ERROR;
@@ -295,8 +429,16 @@ static void rule_numeric(alerts *a, const cJSON *frame, const char *type,
 		                                                       : LV_WARNING;
 		o.v = v > T ? V_OVER : v < T * (1 - h) ? V_UNDER : V_BAND;
 		double k = pct ? 1 : 100;
-		snprintf(o.message, sizeof o.message, "%s %s %.1f%% (threshold %g%%)",
-		         what, o.v == V_UNDER ? "back to" : "at", v * k, T * k);
+		int n = snprintf(o.message, sizeof o.message,
+		                 "%s %s %.1f%% (threshold %g%%)", what,
+		                 o.v == V_UNDER ? "back to" : "at", v * k, T * k);
+		snprintf(o.cause, sizeof o.cause, "%s high", what);
+		if (top && o.v != V_UNDER) {
+			top_container(frame, top, o.container, sizeof o.container);
+			if (o.container[0] && n > 0 && (size_t)n < sizeof o.message)
+				snprintf(o.message + n, sizeof o.message - (size_t)n,
+				         "; most in %s", o.container);
+		}
 	}
 	step(a, type, NULL, NULL, &o, now, iso, out);
 }
@@ -319,22 +461,52 @@ static int selected(const alerts *a, const char *name)
 	return 0;
 }
 
-/* Resolve the tracked alerts of type the frame did not mention, when its
- * list was there to mention them (valid); else they keep their state. */
-static void resolve_unseen(alerts *a, const char *type, int valid,
-                           const char *fmt, int64_t now, const char *iso,
-                           cJSON *out)
+static int cmp_str(const void *x, const void *y)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		alert *al = &a->v[i];
-		if (al->seen || strcmp(al->type, type) != 0 || !valid)
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int cmp_known(const void *x, const void *y)
+{
+	return strcmp((const char *)x, (const char *)y);
+}
+
+/* Whether name is in the sorted list of n names. */
+static int in_sorted(const char **list, size_t n, const char *name)
+{
+	return n && bsearch(&name, list, n, sizeof *list, cmp_str) != NULL;
+}
+
+/* Remember the containers listed now (names, sorted, n) among those known
+ * (kept sorted; bounded: past KNOWN_MAX, or with a name of 192 bytes or
+ * more, a container is not watched for going missing).  O(n log n): a
+ * host may list thousands. */
+static void know_all(alerts *a, const char **names, size_t n)
+{
+	size_t before = a->nknown;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		if (strlen(name) >= sizeof a->known[0] || a->nknown == KNOWN_MAX)
 			continue;
-		obs o = {.v = V_UNDER};
-		snprintf(o.message, sizeof o.message, fmt, al->name);
-		char name[sizeof al->name];
-		snprintf(name, sizeof name, "%s", al->name);
-		step(a, type, al->key, name, &o, now, iso, out);
+		if (before && bsearch(name, a->known, before, sizeof a->known[0],
+		                      cmp_known))
+			continue;
+		if (i > 0 && !strcmp(names[i - 1], name))
+			continue; /* the same name twice in one list */
+		if (a->nknown == a->capknown) {
+			size_t cap = a->capknown ? a->capknown * 2 : 16;
+			char(*k)[192] = realloc(a->known, cap * sizeof *k);
+			if (!k) {
+				a->oom = 1;
+				break;
+			}
+			a->known = k;
+			a->capknown = cap;
+		}
+		snprintf(a->known[a->nknown++], sizeof a->known[0], "%s", name);
 	}
+	if (a->nknown != before)
+		qsort(a->known, a->nknown, sizeof a->known[0], cmp_known);
 }
 
 static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
@@ -342,7 +514,15 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 {
 	const cJSON *list = js_path(frame, "data.containers.containers");
 	const cJSON *arr = cJSON_IsArray(list) ? list : NULL;
+	if (is_stale(a, "docker-stats"))
+		arr = NULL; /* an old list: nothing is known about them now */
 	const cJSON *c;
+	size_t nnames = 0, cap = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+	const char **names = cap ? malloc(cap * sizeof *names) : NULL;
+	if (cap && !names) {
+		a->oom = 1;
+		return;
+	}
 	cJSON_ArrayForEach(c, arr)
 	{
 		const char *name = js_str(c, "name");
@@ -352,8 +532,10 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 			name++;
 		if (!*name || !selected(a, name))
 			continue;
+		names[nnames++] = name;
 		const char *st = js_str(c, "status");
 		obs o = {.v = V_HOLD, .level = LV_ERROR};
+		snprintf(o.container, sizeof o.container, "%s", name);
 		if (st && !strcmp(st, "running")) {
 			o.v = V_UNDER;
 			o.vkind = 2;
@@ -366,11 +548,32 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 			snprintf(o.str, sizeof o.str, "%s", st);
 			snprintf(o.message, sizeof o.message, "Container %s is %s",
 			         name, *st ? st : "not running");
+			snprintf(o.cause, sizeof o.cause, "%s", o.str);
 		}
 		step(a, "container_down", "container", name, &o, now, iso, out);
 	}
-	resolve_unseen(a, "container_down", cJSON_IsArray(list),
-	               "Container %s is no longer listed", now, iso, out);
+	/* A container listed before and gone from a good list is missing
+	 * until it is back. */
+	if (nnames)
+		qsort(names, nnames, sizeof *names, cmp_str);
+	size_t nknown = a->nknown; /* those known before this frame */
+	for (size_t i = 0; arr && i < nknown; i++) {
+		if (in_sorted(names, nnames, a->known[i]))
+			continue;
+		obs o = {.v = V_OVER, .level = LV_ERROR, .vkind = 2};
+		snprintf(o.str, sizeof o.str, "missing");
+		snprintf(o.cause, sizeof o.cause, "missing");
+		snprintf(o.container, sizeof o.container, "%s", a->known[i]);
+		snprintf(o.message, sizeof o.message,
+		         "Container %s is missing: the container engine no longer "
+		         "lists it",
+		         a->known[i]);
+		char name[sizeof a->known[0]];
+		snprintf(name, sizeof name, "%s", a->known[i]);
+		step(a, "container_down", "container", name, &o, now, iso, out);
+	}
+	know_all(a, names, nnames);
+	free(names);
 }
 
 static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
@@ -394,16 +597,29 @@ static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
 			merr = serr;
 	}
 	const char *hs = js_str(frame, "data.health.status");
-	if (failed) {
+	const alert *al = find(a, "kato_unhealthy", NULL);
+	char age[64] = "";
+	if (al && al->firing) {
+		char d[48];
+		say_duration(d, sizeof d, now - al->since_ms);
+		snprintf(age, sizeof age, " for %s", d);
+	}
+	if (is_stale(a, "kato-metrics")) {
+		/* Old news: KATO's state now is unknown (source_stale says
+		 * why). */
+	} else if (failed) {
 		o.v = V_OVER;
 		o.level = LV_ERROR;
-		snprintf(o.message, sizeof o.message, "KATO is unreachable or failing: %s",
-		         merr ? merr : "kato-metrics reports a failure");
+		snprintf(o.cause, sizeof o.cause, "%s",
+		         merr ? merr : "its metrics could not be read");
+		snprintf(o.message, sizeof o.message,
+		         "KATO is unreachable or failing%s: %s", age, o.cause);
 	} else if (hs && (!strcmp(hs, "degraded") || !strcmp(hs, "unhealthy"))) {
 		o.v = V_OVER;
 		o.level = strcmp(hs, "degraded") ? LV_ERROR : LV_WARNING;
 		o.vkind = 2;
 		snprintf(o.str, sizeof o.str, "%s", hs);
+		snprintf(o.cause, sizeof o.cause, "health %s", hs);
 		int n = snprintf(o.message, sizeof o.message, "KATO health is %s", hs);
 		const cJSON *issue;
 		const char *sep = ": ";
@@ -437,31 +653,52 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 	js_num(frame, "interval_ms", &interval);
 	int64_t grace = isfinite(interval) && interval > 0 && interval < 864e5
 	                    ? (int64_t)(3 * interval) : 9000;
+	/* KATO known unreachable (not merely degraded) names the outage. */
+	const alert *kato = find(a, "kato_unhealthy", NULL);
+	int kato_down = kato && kato->firing && strncmp(kato->cause, "health ", 7);
 	const cJSON *s;
 	cJSON_ArrayForEach(s, arr)
 	{
 		if (!cJSON_IsString(s) || !*s->valuestring)
 			continue;
-		const cJSON *src =
-		    cJSON_GetObjectItemCaseSensitive(sources, s->valuestring);
+		const char *name = s->valuestring;
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, name);
 		obs o = {.v = V_OVER, .level = LV_WARNING};
+		char what[128];
+		source_what(what, sizeof what, name);
+		snprintf(o.cause, sizeof o.cause, "stale");
 		double age;
 		if (!js_num(src, "age_ms", &age) && now - a->first_ms < grace)
 			o.v = V_HOLD; /* starting up: it may not have had time yet */
+		if (!strcmp(name, "kato-metrics") && kato_down)
+			o.v = V_HOLD; /* the outage is already named by its cause */
 		if (js_num(src, "age_ms", &age) && isfinite(age)) {
 			o.vkind = 1;
 			o.num = js_round(age / 1000, 1);
 			snprintf(o.message, sizeof o.message,
-			         "No fresh data from %s (its last came %.1f s ago)",
-			         s->valuestring, age / 1000);
+			         "No fresh %s for %.0f s", what, age / 1000);
 		} else {
-			snprintf(o.message, sizeof o.message, "No data from %s",
-			         s->valuestring);
+			snprintf(o.message, sizeof o.message, "No %s yet", what);
 		}
-		step(a, "source_stale", "source", s->valuestring, &o, now, iso, out);
+		step(a, "source_stale", "source", name, &o, now, iso, out);
 	}
-	resolve_unseen(a, "source_stale", cJSON_IsArray(stale),
-	               "%s reports again", now, iso, out);
+	/* The tracked ones not in the list: resolved once their source sends
+	 * good records again; a fresh failing record is no recovery. */
+	for (size_t i = 0; arr && i < a->n; i++) {
+		alert *al = &a->v[i];
+		if (al->seen || strcmp(al->type, "source_stale") != 0)
+			continue;
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, al->name);
+		obs o = {.v = V_UNDER};
+		char what[128];
+		source_what(what, sizeof what, al->name);
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(src, "ok")))
+			o.v = V_BAND;
+		snprintf(o.message, sizeof o.message, "Fresh %s again", what);
+		char name[sizeof al->name];
+		snprintf(name, sizeof name, "%s", al->name);
+		step(a, "source_stale", "source", name, &o, now, iso, out);
+	}
 }
 
 /* {"type":"active_alerts","timestamp","alerts":[firing objects]} */
@@ -500,15 +737,27 @@ int alerts_eval(alerts *a, const cJSON *frame, int64_t now_ms,
 	for (size_t i = 0; i < a->n; i++)
 		a->v[i].seen = 0;
 	const alerts_cfg *c = &a->cfg;
+	const cJSON *stale = cJSON_GetObjectItemCaseSensitive(frame, "stale");
+	a->stale = cJSON_IsArray(stale) ? stale : NULL;
 	rule_numeric(a, frame, "high_cpu",
 	             "data.containers.aggregated.total_cpu_percent", c->cpu,
-	             c->cpu_error, "Container CPU", 1, now_ms, iso, out);
+	             c->cpu_error, "Container CPU", 1, "docker-stats", "cpu",
+	             now_ms, iso, out);
 	rule_numeric(a, frame, "high_memory",
 	             "data.containers.aggregated.total_memory_percent", c->mem,
-	             c->mem_error, "Container memory", 1, now_ms, iso, out);
+	             c->mem_error, "Container memory", 1, "docker-stats",
+	             "memory.usage_percent", now_ms, iso, out);
 	rule_numeric(a, frame, "high_error_rate",
 	             "data.metrics.performance.error_rate", c->err_rate,
-	             c->err_rate_error, "KATO error rate", 0, now_ms, iso, out);
+	             c->err_rate_error, "KATO error rate", 0, "kato-metrics", NULL,
+	             now_ms, iso, out);
+	rule_numeric(a, frame, "kato_host_cpu", "data.metrics.resources.cpu_percent",
+	             c->host_cpu, c->host_cpu_error, "KATO host CPU", 1,
+	             "kato-metrics", NULL, now_ms, iso, out);
+	rule_numeric(a, frame, "kato_host_memory",
+	             "data.metrics.resources.memory_percent", c->host_mem,
+	             c->host_mem_error, "KATO host memory", 1, "kato-metrics", NULL,
+	             now_ms, iso, out);
 	rule_containers(a, frame, now_ms, iso, out);
 	rule_kato(a, frame, now_ms, iso, out);
 	rule_stale(a, frame, now_ms, iso, out);
@@ -516,6 +765,7 @@ int alerts_eval(alerts *a, const cJSON *frame, int64_t now_ms,
 		active(a, iso, out);
 	a->started = 1;
 
+	a->stale = NULL;
 	/* Forget what neither fires nor is pending. */
 	size_t k = 0;
 	for (size_t i = 0; i < a->n; i++) {

@@ -3,31 +3,44 @@
  *
  * Rules (each alert has a stable id, "<type>" or "<type>:<name>"):
  *   high_cpu          data.containers.aggregated.total_cpu_percent > cpu
- *                     (level error at >= cpu_error, else warning)
+ *                     (level error at >= cpu_error, else warning); names
+ *                     the busiest container ("container")
  *   high_memory       data.containers.aggregated.total_memory_percent > mem
- *                     (error at >= mem_error)
+ *                     (error at >= mem_error); names the fullest container
  *   high_error_rate   data.metrics.performance.error_rate > err_rate
  *                     (error at >= err_rate_error)
+ *   kato_host_cpu     data.metrics.resources.cpu_percent > host_cpu
+ *   kato_host_memory  data.metrics.resources.memory_percent > host_mem
  *   container_down:N  container N of data.containers.containers (those the
- *                     patterns select) has a status other than "running";
- *                     error.  Resolves when it runs again or is no longer
- *                     listed (removed: the list holds stopped ones too).
+ *                     patterns select) has a status other than "running",
+ *                     or was listed before and no longer is ("missing");
+ *                     error.  Resolves only when it runs again.
  *   kato_unhealthy    data.health.status degraded (warning) or unhealthy
  *                     (error), or KATO unreachable: sources."kato-metrics".ok
  *                     false, or data.metrics an {"error":...} other than
  *                     "no data yet" (error).  Resolves when health is
  *                     "healthy" and the metrics section is good.
  *   source_stale:S    S is in the frame's "stale" list; warning.  Resolves
- *                     when S is no longer in it.  A source that never sent
- *                     anything (age_ms null) fires only 3 x interval_ms
- *                     after the first frame (9 s without interval_ms).
+ *                     when S is no longer in it and its record is ok (a
+ *                     fresh ok:false record neither resolves nor fires it).
+ *                     A source that never sent anything (age_ms null)
+ *                     fires only 3 x interval_ms after the first frame
+ *                     (9 s without interval_ms).  Not fired for
+ *                     kato-metrics while kato_unhealthy fires: one outage,
+ *                     one alert, named by its cause.
  *
- * A value that is null or absent (unmeasured, or its section is an error)
- * neither fires nor resolves a rule: the alert keeps its state.  A numeric
- * alert resolves only under threshold * (1 - hysteresis); between the two
- * it keeps firing (and an error-level alert drops to warning only under
- * error_threshold * (1 - hysteresis)).  An alert fires after `consecutive`
- * frames in a row over its threshold.
+ * A value that is null or absent (unmeasured, or its section is an error),
+ * or whose source is stale, neither fires nor resolves a rule: the alert
+ * keeps its state.  A numeric alert clears only under threshold *
+ * (1 - hysteresis); between the two it keeps firing (and an error-level
+ * alert drops to warning only under error_threshold * (1 - hysteresis)).
+ * An alert fires after `consecutive` frames in a row over its threshold,
+ * and resolves after `clear_frames` frames in a row clear.
+ *
+ * Messages are in an operator's words (no tool names), and follow the
+ * current cause: a firing alert whose cause changes (unreachable becomes
+ * degraded, another error) is sent again at once.  A resolved message says
+ * what fired and for how long ("duration_s" too).
  *
  * Messages are made per frame, in this order: one system_alert for each
  * alert that starts firing, changes level, resolves, or still fires
@@ -52,14 +65,19 @@ typedef struct alerts_cfg {
 	double cpu, cpu_error;           /* percent (100 = one core) */
 	double mem, mem_error;           /* percent of the limits */
 	double err_rate, err_rate_error; /* fraction of requests */
+	double host_cpu, host_cpu_error; /* KATO's host CPU percent */
+	double host_mem, host_mem_error; /* KATO's host memory percent */
 	double hysteresis;               /* fraction of a threshold, 0..<1 */
 	unsigned consecutive;            /* frames over before firing, >= 1 */
+	unsigned clear_frames;           /* frames clear in a row before a
+	                                    firing alert resolves, >= 1 */
 	int64_t cooldown_ms;             /* between reminders of one alert */
 	char containers[512];            /* comma-separated fnmatch(3)
 	                                    patterns; "" selects all */
 } alerts_cfg;
 
-/* The defaults: 80/90, 85/95, 0.05/0.10, 5 %, 1 frame, 60 s, all. */
+/* The defaults: 80/90, 85/95, 0.05/0.10, host 90/95 and 90/95, 5 %,
+ * 1 frame to fire, 2 to clear, 60 s, all. */
 void alerts_cfg_defaults(alerts_cfg *c);
 
 typedef struct alerts alerts;

@@ -87,6 +87,7 @@ int merge_init(merge_state *m, int session_events, int legacy,
 	m->interval_ms = interval_ms;
 	m->stale_ms = stale_ms;
 	rsess_init(&m->rs, 11000, 5000); /* 5 s caches + 5 s settle + 1 s poll */
+	m->started_wall_ms = clock_wall_ms();
 	for (size_t i = 0; i < NBUILTIN; i++) {
 		source *s = &m->src[m->n++];
 		snprintf(s->name, sizeof s->name, "%s", builtins[i].source);
@@ -171,6 +172,88 @@ static void apply_session_event(merge_state *m, const cJSON *ev, int64_t ts)
 	}
 }
 
+/* --- wrong-typed numbers ---------------------------------------------------
+ * A figure the page shows must be a number or null: anything else in a
+ * built-in source's data is reported and replaced by null (unknown), never
+ * passed on for the page to print as text or count as 0. */
+
+/* Fields of obj, named in keys (NULL-ended; "*": every member but
+ * "timestamp"), that must be numbers.  The first wrong one's path goes
+ * into first (prefix + key) when first is still empty.  Returns how many
+ * were made null. */
+static int null_bad(cJSON *obj, const char *const *keys, const char *prefix,
+                    char *first, size_t len)
+{
+	int n = 0;
+	if (!cJSON_IsObject(obj))
+		return 0;
+	for (cJSON *c = obj->child; c; c = c->next) {
+		int want = 0;
+		for (const char *const *k = keys; *k && !want; k++)
+			want = !strcmp(*k, c->string) ||
+			       (!strcmp(*k, "*") && strcmp(c->string, "timestamp"));
+		if (!want || cJSON_IsNumber(c) || cJSON_IsNull(c))
+			continue;
+		if (!*first)
+			snprintf(first, len, "%s%s", prefix, c->string);
+		/* The member keeps its name and place; only its value goes. */
+		if (c->type & cJSON_IsReference)
+			continue; /* (never so in a parsed tree) */
+		cJSON_Delete(c->child);
+		cJSON_free(c->valuestring);
+		c->child = NULL;
+		c->valuestring = NULL;
+		c->type = cJSON_NULL | (c->type & cJSON_StringIsConst);
+		n++;
+	}
+	return n;
+}
+
+/* Null every wrong-typed figure in a built-in source's data; first gets
+ * the first one's path.  Returns how many. */
+static int sanitize(enum kind kind, cJSON *data, char *first, size_t len)
+{
+	static const char *const all[] = {"*", NULL};
+	static const char *const sess[] = {"active_count", "total_count", NULL};
+	static const char *const met[] = {"uptime_seconds", "active_sessions",
+	                                  "timestamp", NULL};
+	static const char *const cont[] = {"cpu", NULL};
+	int n = 0;
+	first[0] = '\0';
+	if (kind == K_SESSIONS)
+		return null_bad(data, sess, "data.", first, len);
+	if (kind == K_METRICS) {
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "metrics");
+		n += null_bad(m, met, "data.metrics.", first, len);
+		static const char *const sect[] = {"performance", "resources", "rates",
+		                                   "sessions"};
+		for (size_t i = 0; i < sizeof sect / sizeof sect[0]; i++) {
+			char pre[64];
+			snprintf(pre, sizeof pre, "data.metrics.%s.", sect[i]);
+			n += null_bad(cJSON_GetObjectItemCaseSensitive(m, sect[i]), all,
+			              pre, first, len);
+		}
+		return n;
+	}
+	if (kind == K_CONTAINERS) {
+		n += null_bad(cJSON_GetObjectItemCaseSensitive(data, "aggregated"), all,
+		              "data.aggregated.", first, len);
+		cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(data, "containers"))
+		{
+			n += null_bad(c, cont, "data.containers[].", first, len);
+			static const char *const sub[] = {"memory", "network", "block_io"};
+			for (size_t i = 0; i < 3; i++) {
+				char pre[64];
+				snprintf(pre, sizeof pre, "data.containers[].%s.", sub[i]);
+				n += null_bad(cJSON_GetObjectItemCaseSensitive(c, sub[i]), all,
+				              pre, first, len);
+			}
+		}
+	}
+	return n;
+}
+
 static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
                              const char *fmt, const char *arg)
 {
@@ -179,8 +262,27 @@ static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
 	return MERGE_BAD;
 }
 
+void merge_count_bad(merge_state *m) { m->bad_lines_total++; }
+
+static enum merge_result take(merge_state *m, const char *line, size_t len,
+                              int64_t mono_ms, int64_t wall_ms, char **event,
+                              char err[FRAME_ERR_LEN]);
+
 enum merge_result merge_record(merge_state *m, const char *line, size_t len,
+                               int64_t mono_ms, int64_t wall_ms,
                                char **event, char err[FRAME_ERR_LEN])
+{
+	enum merge_result r = take(m, line, len, mono_ms, wall_ms, event, err);
+	if (r == MERGE_BAD)
+		m->bad_lines_total++;
+	else
+		m->records_total++;
+	return r;
+}
+
+static enum merge_result take(merge_state *m, const char *line, size_t len,
+                              int64_t mono_ms, int64_t wall_ms, char **event,
+                              char err[FRAME_ERR_LEN])
 {
 	char why[128];
 	*event = NULL;
@@ -206,7 +308,7 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	int64_t ts;
 	const cJSON *tsj = cJSON_GetObjectItemCaseSensitive(j, "ts");
 	if (!tsj)
-		ts = clock_wall_ms();
+		ts = wall_ms;
 	else if (!cJSON_IsString(tsj) || clock_parse_iso(tsj->valuestring, &ts) < 0)
 		return bad(err, j, "bad \"ts\" in a record from %s: want UTC ISO 8601",
 		           name);
@@ -265,8 +367,11 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		           name);
 	int ok = cJSON_IsTrue(okj);
 
+	/* A stamp ahead of our clock counts as "now" for ordering, so the
+	 * next correctly stamped record still replaces it. */
+	int64_t order = ts < wall_ms ? ts : wall_ms;
 	source *s = find(m, name);
-	if (s && s->have && ts < s->ts_ms) {
+	if (s && s->have && order < s->order_ms) {
 		cJSON_Delete(j);
 		return MERGE_OLDER;
 	}
@@ -287,16 +392,27 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 			return bad(err, j, "ok record from %s has no \"data\"", name);
 		if (kind != K_OTHER && !cJSON_IsObject(data))
 			return bad(err, j, "\"data\" from %s is not an object", name);
+		char first[128];
+		int nbad = sanitize(kind, data, first, sizeof first);
+		if (nbad && s && strcmp(s->bad_field, first) != 0)
+			snprintf(err, FRAME_ERR_LEN,
+			         "record from %s: %s%s is not a number: shown as null "
+			         "(unknown)",
+			         name, first, nbad > 1 ? " (and others)" : "");
+		if (s)
+			snprintf(s->bad_field, sizeof s->bad_field, "%s", first);
 		if (kind == K_METRICS) {
 			const cJSON *met = cJSON_GetObjectItemCaseSensitive(data, "metrics");
 			const cJSON *hl = cJSON_GetObjectItemCaseSensitive(data, "health");
 			if (!cJSON_IsObject(met))
 				return bad(err, j, "\"data.metrics\" from %s is not an object",
 				           name);
+			const char *herr = js_str(data, "health_error");
 			sect[0] = print(met);
 			sect[1] = cJSON_IsObject(hl)
 			              ? print(hl)
-			              : error_section("KATO /health gave no answer");
+			              : error_section(herr ? herr
+			                                   : "KATO /health gave no answer");
 		} else if (kind == K_SESSIONS) {
 			keep = cJSON_DetachItemViaPointer(j, data);
 			sect[0] = print(keep);
@@ -317,9 +433,12 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 		sect[0] = error_section(error);
 		errj = json_string(error);
 		if (kind == K_METRICS) {
-			/* A failed sample may still say what /health said. */
+			/* A failed sample may still say what /health said, or why
+			 * it said nothing. */
 			const cJSON *hl = js_path(j, "data.health");
-			sect[1] = cJSON_IsObject(hl) ? print(hl) : error_section(error);
+			const char *herr = js_str(j, "data.health_error");
+			sect[1] = cJSON_IsObject(hl) ? print(hl)
+			                             : error_section(herr ? herr : error);
 		}
 	}
 	cJSON_Delete(j);
@@ -347,6 +466,9 @@ enum merge_result merge_record(merge_state *m, const char *line, size_t len,
 	s->have = 1;
 	s->ok = ok;
 	s->ts_ms = ts;
+	s->order_ms = order;
+	s->mono_ms = mono_ms;
+	s->lag_ms = wall_ms - order;
 	s->sect[0] = sect[0];
 	s->sect[1] = sect[1];
 	s->err_json = errj;
@@ -399,27 +521,30 @@ static int member(merge_state *m, int *first, const char *key, const char *text)
 	return r;
 }
 
-static int64_t age_of(const source *s, int64_t now_ms)
+/* Time since the record arrived, on the monotonic clock, plus how old it
+ * was then. */
+static int64_t age_of(const source *s, int64_t mono_ms)
 {
-	int64_t a = now_ms - s->ts_ms;
-	return a < 0 ? 0 : a; /* a clock ahead of ours: as fresh as can be */
+	int64_t a = mono_ms - s->mono_ms;
+	return (a < 0 ? 0 : a) + s->lag_ms;
 }
 
-static int stale(const merge_state *m, const source *s, int64_t now_ms)
+static int stale(const merge_state *m, const source *s, int64_t mono_ms)
 {
-	return !s->have || age_of(s, now_ms) > m->stale_ms;
+	return !s->have || age_of(s, mono_ms) > m->stale_ms;
 }
 
 /* With kato-sessions in the pipeline: session-summary's section with
  * Redis's active_count and the cross-check (rsess.h), as new text; NULL
  * to use the section as it is. */
-static char *sessions_text(merge_state *m, const source *ss, int64_t now_ms)
+static char *sessions_text(merge_state *m, const source *ss, int64_t now_ms,
+                          int64_t mono_ms)
 {
 	const source *rs = find(m, RSESS_SOURCE);
 	if (!rs || !rs->have)
 		return NULL;
-	int redis_ok = rs->ok && !stale(m, rs, now_ms);
-	int kato_ok = ss->have && ss->ok && ss->data && !stale(m, ss, now_ms);
+	int redis_ok = rs->ok && !stale(m, rs, mono_ms);
+	int kato_ok = ss->have && ss->ok && ss->data && !stale(m, ss, mono_ms);
 	if (!redis_ok && !kato_ok)
 		return NULL;
 	double kato = 0;
@@ -436,7 +561,53 @@ static char *sessions_text(merge_state *m, const source *ss, int64_t now_ms)
 	return t;
 }
 
-const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
+static const char *build(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                         double late_ms, const unsigned char *cut,
+                         size_t max_len, size_t *len);
+
+/* The section text to put in a frame: the kept one, or, when it was cut
+ * to keep the frame under its limit, an error saying so. */
+static char *cut_text(const source *s, int k, size_t max_len)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg,
+	         "%s: section of %zu bytes left out: the frame would be over "
+	         "its limit of %zu bytes",
+	         s->name, strlen(s->sect[k]), max_len);
+	return error_section(msg);
+}
+
+const char *merge_frame(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                        double late_ms, size_t max_len, size_t *len)
+{
+	unsigned char cut[SOURCES_MAX * 2] = {0};
+	m->frames_total++;
+	const char *f = build(m, now_ms, mono_ms, late_ms, cut, max_len, len);
+	int was_cut = 0;
+	while (f && *len > max_len) {
+		/* Leave out the largest section still in, and try again. */
+		size_t best = 0, bestlen = 0;
+		for (size_t i = 0; i < m->n * 2; i++) {
+			const char *t = m->src[i / 2].sect[i % 2];
+			if (!cut[i] && t && strlen(t) > bestlen) {
+				best = i;
+				bestlen = strlen(t);
+			}
+		}
+		if (bestlen < 64)
+			break; /* nothing large left: the frame cannot shrink */
+		cut[best] = 1;
+		was_cut = 1;
+		f = build(m, now_ms, mono_ms, late_ms, cut, max_len, len);
+	}
+	if (was_cut)
+		m->oversize_total++;
+	return f;
+}
+
+static const char *build(merge_state *m, int64_t now_ms, int64_t mono_ms,
+                         double late_ms, const unsigned char *cut,
+                         size_t max_len, size_t *len)
 {
 	char ts[CLOCK_ISO_LEN];
 	int r = 0, first;
@@ -447,7 +618,13 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 		source *s = find(m, "kato-metrics");
 		r |= putf(m, "{\"type\":\"metrics_update\",\"timestamp\":\"%s\",\"data\":",
 		          ts);
-		r |= puts_(m, s->sect[0]);
+		if (cut[0]) {
+			char *t = cut_text(s, 0, max_len);
+			r |= t ? puts_(m, t) : -1;
+			free(t);
+		} else {
+			r |= puts_(m, s->sect[0]);
+		}
 		r |= puts_(m, "}");
 		*len = m->len;
 		return r ? NULL : m->buf;
@@ -460,17 +637,25 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 	for (size_t i = 0; i < m->n; i++) {
 		source *s = &m->src[i];
 		const struct builtin *b = builtin_of(s);
-		char *own = s->kind == K_SESSIONS ? sessions_text(m, s, now_ms) : NULL;
-		for (int k = 0; k < 2; k++)
-			if (s->sect[k])
-				r |= member(m, &first, b ? b->sect[k] : s->name,
-				            k == 0 && own ? own : s->sect[k]);
+		char *own = s->kind == K_SESSIONS ? sessions_text(m, s, now_ms, mono_ms) : NULL;
+		for (int k = 0; k < 2; k++) {
+			if (!s->sect[k])
+				continue;
+			const char *key = b ? b->sect[k] : s->name;
+			if (cut[i * 2 + k]) {
+				char *t = cut_text(s, k, max_len);
+				r |= t ? member(m, &first, key, t) : -1;
+				free(t);
+			} else {
+				r |= member(m, &first, key, k == 0 && own ? own : s->sect[k]);
+			}
+		}
 		free(own);
 	}
 	r |= puts_(m, "},\"stale\":[");
 	first = 1;
 	for (size_t i = 0; i < m->n; i++)
-		if (stale(m, &m->src[i], now_ms)) {
+		if (stale(m, &m->src[i], mono_ms)) {
 			r |= putf(m, "%s\"%s\"", first ? "" : ",", m->src[i].name);
 			first = 0;
 		}
@@ -482,7 +667,7 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 		if (s->have) {
 			char sts[CLOCK_ISO_LEN];
 			r |= putf(m, "\"ts\":\"%s\",\"age_ms\":%" PRId64,
-			          clock_iso_ms(sts, s->ts_ms), age_of(s, now_ms));
+			          clock_iso_ms(sts, s->ts_ms), age_of(s, mono_ms));
 		} else {
 			r |= puts_(m, "\"ts\":null,\"age_ms\":null");
 		}
@@ -490,7 +675,13 @@ const char *merge_frame(merge_state *m, int64_t now_ms, size_t *len)
 			r |= puts_(m, ",\"error\":") | puts_(m, s->err_json);
 		r |= puts_(m, "}");
 	}
-	r |= puts_(m, "}}");
+	char started[CLOCK_ISO_LEN];
+	r |= putf(m, "},\"pipeline\":{\"merge\":{\"started_at\":\"%s\","
+	             "\"records_total\":%" PRIu64 ",\"bad_lines_total\":%" PRIu64
+	             ",\"frames_total\":%" PRIu64 ",\"tick_late_ms\":%.3f}}}",
+	          clock_iso_ms(started, m->started_wall_ms), m->records_total,
+	          m->bad_lines_total, m->frames_total,
+	          late_ms > 0 ? late_ms : 0.0);
 	*len = m->len;
 	return r ? NULL : m->buf;
 }

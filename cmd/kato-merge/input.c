@@ -37,12 +37,16 @@ void input_set(input *in, enum input_kind kind, const char *arg)
 
 static int start_reader(input *in, char err[INPUT_ERR_LEN])
 {
-	if (ndj_reader_init(&in->rd, in->fd, INPUT_MAX_LINE) < 0) {
+	if (ndj_reader_init(&in->rd, in->fd, NDJ_LINE_MAX) < 0) {
 		snprintf(err, INPUT_ERR_LEN, "%s: out of memory", in->name);
 		close(in->fd);
 		in->fd = -1;
 		return -1;
 	}
+	/* Keep resident only what lines need; in steps large enough that
+	 * looking for the newline of a long line again after each read
+	 * stays cheap. */
+	in->rd.chunk = 1 << 20;
 	return 0;
 }
 
@@ -115,9 +119,6 @@ int input_open(input *in, char err[INPUT_ERR_LEN])
 		in->fd = 0;
 		return start_reader(in, err);
 	case IN_RUN:
-		/* Whatever the last child left in its group goes first. */
-		if (in->pgid > 0)
-			kill(-in->pgid, SIGKILL);
 		return start_child(in, err);
 	default:
 		return open_path(in, err);
@@ -148,12 +149,20 @@ int input_eof(input *in, char err[INPUT_ERR_LEN])
 	}
 }
 
+void input_leader_exited(input *in)
+{
+	if (in->pgid > 0)
+		kill(-in->pgid, SIGTERM); /* what the shell left running */
+}
+
 int64_t input_child_gone(input *in, int64_t now_ms)
 {
 	input_close(in);
-	if (in->pgid > 0)
-		kill(-in->pgid, SIGTERM); /* what the shell left running */
+	/* The leader is reaped: its group id may be reused from now on, so it
+	 * is never signalled again.  What the group left is reparented to us
+	 * (a subreaper) and found through our children at the end. */
 	in->pid = 0;
+	in->pgid = 0;
 	if (now_ms - in->started_ms >= RESTART_HEALTHY_MS)
 		backoff_reset(&in->bo);
 	int64_t d = backoff_next(&in->bo);
@@ -166,32 +175,81 @@ int input_subreaper(void)
 	return prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 ? -1 : 0;
 }
 
-/* Reap every exited child; forget the pids of ours. */
+pid_t input_reap_one(input *ins, size_t n, int *status, input **who)
+{
+	siginfo_t si;
+	*who = NULL;
+	/* Look first, reap after: while the leader is an unreaped zombie its
+	 * pid, and so its group id, cannot be given to anyone else. */
+	memset(&si, 0, sizeof si);
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    si.si_pid == 0)
+		return 0;
+	pid_t pid = si.si_pid;
+	for (size_t i = 0; i < n; i++)
+		if (ins[i].kind == IN_RUN && ins[i].pid == pid) {
+			*who = &ins[i];
+			input_leader_exited(&ins[i]);
+		}
+	if (waitpid(pid, status, 0) < 0)
+		return -1;
+	return pid;
+}
+
+/* Reap every exited child; a leader's group hears SIGTERM first and is
+ * forgotten. */
 static void reap(input *ins, size_t n)
 {
 	pid_t pid;
 	int st;
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		for (size_t i = 0; i < n; i++)
-			if (ins[i].pid == pid)
-				ins[i].pid = 0;
+	input *who;
+	while ((pid = input_reap_one(ins, n, &st, &who)) > 0)
+		if (who) {
+			who->pid = 0;
+			who->pgid = 0;
+		}
 }
 
-/* Whether any child group still has a member (zombies are reaped first). */
+/* Our children (ours, and what children left behind, reparented to us as
+ * a subreaper) into pids, at most max.  Returns how many. */
+static size_t children(pid_t *pids, size_t max)
+{
+	char path[64];
+	size_t k = 0;
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	long p;
+	while (k < max && fscanf(f, "%ld", &p) == 1)
+		pids[k++] = (pid_t)p;
+	fclose(f);
+	return k;
+}
+
+/* Whether any child group, or any child of ours, is still alive (zombies
+ * are reaped first). */
 static int any_alive(input *ins, size_t n)
 {
 	reap(ins, n);
 	for (size_t i = 0; i < n; i++)
 		if (ins[i].pgid > 0 && kill(-ins[i].pgid, 0) == 0)
 			return 1;
-	return 0;
+	pid_t pids[1];
+	return children(pids, 1) > 0;
 }
 
+/* signo to every group whose leader we have not reaped, and to every
+ * child we have (leftovers reparented to us included). */
 static void signal_all(input *ins, size_t n, int signo)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ins[i].pgid > 0)
 			kill(-ins[i].pgid, signo);
+	pid_t pids[256];
+	size_t k = children(pids, sizeof pids / sizeof pids[0]);
+	for (size_t i = 0; i < k; i++)
+		kill(pids[i], signo);
 }
 
 /* Wait up to ms for every group to be gone, waking on SIGCHLD. */

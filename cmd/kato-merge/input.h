@@ -23,7 +23,6 @@
 
 #define INPUT_ERR_LEN 512
 #define INPUT_NAME_LEN 128
-#define INPUT_MAX_LINE (4u << 20) /* longest record accepted: 4 MiB */
 
 enum input_kind {
 	IN_FILE,  /* a regular file (or anything else open(2) gives us) */
@@ -41,7 +40,8 @@ typedef struct input {
 	int done;                   /* a file or stdin at its end: nothing more */
 	unsigned bad_lines;         /* malformed lines in a row, to bound the noise */
 	pid_t pid;                  /* the running child, 0 if none */
-	pid_t pgid;                 /* its process group (kept after it exits), 0 if none */
+	pid_t pgid;                 /* its process group while its leader is
+	                             * unreaped, 0 if none */
 	int64_t started_ms;         /* monotonic time the child started */
 	int64_t restart_ms;         /* monotonic time to start it again, 0 if not due */
 	backoff bo;                 /* restart delays */
@@ -63,15 +63,26 @@ void input_close(input *in);
  * Returns 0, or -1 with err if a FIFO cannot be reopened. */
 int input_eof(input *in, char err[INPUT_ERR_LEN]);
 
-/* A child has been reaped: close its pipe, tell its group to stop, and
- * schedule the restart.  Returns the delay in milliseconds. */
+/* Reap one exited child, if any: 0 when none, -1 on error, else its pid
+ * with *status set.  When it is the leader of an input's group, that
+ * group is sent SIGTERM (what the shell left running) *before* the leader
+ * is reaped, while its group id cannot have been reused, and *who is the
+ * input; else *who is NULL (a leftover reparented to us). */
+pid_t input_reap_one(input *ins, size_t n, int *status, input **who);
+
+/* SIGTERM to in's group: for input_reap_one, while the leader is a zombie. */
+void input_leader_exited(input *in);
+
+/* A child has been reaped: close its pipe and schedule the restart; its
+ * group is never signalled again.  Returns the delay in milliseconds. */
 int64_t input_child_gone(input *in, int64_t now_ms);
 
 /* Become a subreaper (see above).  Returns 0, or -1 with errno. */
 int input_subreaper(void);
 
-/* Stop every child of ins: SIGTERM to each group, up to grace_ms for them
- * to go (reaping whatever exits), then SIGKILL to what is left. */
+/* Stop every child of ins: SIGTERM to each group and to every child of
+ * ours (leftovers included), up to grace_ms for them to go (reaping
+ * whatever exits), then SIGKILL to what is left. */
 void input_stop_all(input *ins, size_t n, int sigfd, int64_t grace_ms);
 
 #endif

@@ -101,7 +101,8 @@ static void take_line(merge *m, input *in, const char *line, size_t len)
 	char err[FRAME_ERR_LEN], *event;
 	if (len == 0)
 		return; /* a blank line is no record, and no harm */
-	enum merge_result r = merge_record(&m->st, line, len, &event, err);
+	enum merge_result r = merge_record(&m->st, line, len, clock_mono_ms(),
+	                                   clock_wall_ms(), &event, err);
 	if (r == MERGE_BAD) {
 		if (++in->bad_lines <= BAD_REPORT_MAX)
 			log_warn("%s: line %lu: %s, skipped", in->name, in->rd.lineno, err);
@@ -138,8 +139,9 @@ static void service(merge *m, input *in, int drain)
 			if (s == NDJ_LINE) {
 				take_line(m, in, line, len);
 			} else if (s == NDJ_TOOLONG) {
+				merge_count_bad(&m->st);
 				log_warn("%s: line %lu: longer than %u bytes, skipped",
-				         in->name, in->rd.lineno, INPUT_MAX_LINE);
+				         in->name, in->rd.lineno, NDJ_LINE_MAX);
 			} else { /* NDJ_EOF */
 				if (input_eof(in, err) < 0)
 					log_warn("%s", err);
@@ -179,19 +181,17 @@ static void reap(merge *m)
 {
 	pid_t pid;
 	int st;
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (size_t i = 0; i < m->nin; i++) {
-			input *in = &m->in[i];
-			if (in->kind != IN_RUN || in->pid != pid)
-				continue;
-			if (in->fd >= 0)
-				service(m, in, 1);
-			int64_t d = input_child_gone(in, clock_mono_ms());
-			if (!m->stop)
-				describe_exit(in, pid, st, d);
-		}
-		/* Anything else was a grandchild left to us (we are its
-		 * subreaper): reaped, nothing more to do. */
+	input *in;
+	while ((pid = input_reap_one(m->in, m->nin, &st, &in)) > 0) {
+		/* Anything but a leader was a grandchild left to us (we are
+		 * its subreaper): reaped, nothing more to do. */
+		if (!in)
+			continue;
+		if (in->fd >= 0)
+			service(m, in, 1);
+		int64_t d = input_child_gone(in, clock_mono_ms());
+		if (!m->stop)
+			describe_exit(in, pid, st, d);
 	}
 }
 
@@ -257,11 +257,22 @@ static int run(merge *m, int64_t interval_ns)
 				start(in);
 		}
 
+		int64_t due = tick_deadline_ns(&t);
 		if (!m->stop && tick_take(&t)) {
+			/* How late this tick leaves: now minus when it was due. */
+			int64_t mono = clock_mono_ns();
+			double late = (double)(mono - due) / 1e6;
 			size_t len;
-			const char *f = merge_frame(&m->st, clock_wall_ms(), &len);
+			uint64_t cut = m->st.oversize_total;
+			const char *f = merge_frame(&m->st, clock_wall_ms(),
+			                            mono / 1000000, late, NDJ_LINE_MAX,
+			                            &len);
 			if (!f)
 				log_die(KL_EXIT_TEMP, "out of memory building a frame");
+			if (m->st.oversize_total != cut)
+				log_warn("a frame would be over %u bytes: its largest "
+				         "sections were left out (said in the frame)",
+				         NDJ_LINE_MAX);
 			emit(m, f, len);
 			if (m->st.rs.note[0]) /* the session count cross-check */
 				log_warn("%s", m->st.rs.note);
@@ -344,7 +355,9 @@ int main(int argc, char **argv)
 	char err[INPUT_ERR_LEN];
 	for (size_t i = 0; i < m.nin; i++)
 		if (m.in[i].kind != IN_RUN && input_open(&m.in[i], err) < 0)
-			log_die(KL_EXIT_TEMP, "%s", err);
+			log_die(errno == ENOENT || errno == ENOTDIR || errno == EACCES
+			            ? KL_EXIT_USAGE : KL_EXIT_TEMP,
+			        "%s", err);
 	for (size_t i = 0; i < m.nin; i++)
 		if (m.in[i].kind == IN_RUN)
 			start(&m.in[i]);

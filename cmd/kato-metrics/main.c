@@ -2,6 +2,7 @@
  *
  *   {"source":"kato-metrics","ts":ISO,"ok":true,
  *    "data":{"metrics":<GET /metrics body>,"health":<GET /health body>|null,
+ *            "health_error":"why /health gave nothing" (when health is null),
  *            "status":"healthy"|"degraded"|"unhealthy"|"unknown"}}
  *   {"source":"kato-metrics","ts":ISO,"ok":false,"error":"what: why"}
  *
@@ -96,9 +97,10 @@ static void note_health(metrics_ctx *m, const char *err)
 	snprintf(m->health_err, sizeof m->health_err, "%s", err ? err : "");
 }
 
-/* data: {"metrics","health","status"}; takes metrics (may be NULL: left
- * out) and health (NULL: null). */
-static cJSON *make_data(cJSON *metrics, cJSON *health)
+/* data: {"metrics","health","status"} and, when health is NULL (then
+ * null), "health_error": why /health gave nothing; takes metrics (may be
+ * NULL: left out) and health. */
+static cJSON *make_data(cJSON *metrics, cJSON *health, const char *herr)
 {
 	cJSON *d = cJSON_CreateObject();
 	if (!d) {
@@ -110,6 +112,11 @@ static cJSON *make_data(cJSON *metrics, cJSON *health)
 		cJSON_AddItemToObject(d, "metrics", metrics);
 	const char *st = health ? health_status(health) : "unknown";
 	cJSON_AddItemToObject(d, "health", health ? health : cJSON_CreateNull());
+	if (!health && herr && *herr &&
+	    !cJSON_AddStringToObject(d, "health_error", herr)) {
+		cJSON_Delete(d);
+		return NULL;
+	}
 	if (!cJSON_AddStringToObject(d, "status", st)) {
 		cJSON_Delete(d);
 		return NULL;
@@ -149,11 +156,13 @@ static int sample(collector *c, cJSON **data, char err[COLLECTOR_ERR_LEN])
 		note_health(m, health ? NULL : herr);
 	if (!metrics) {
 		snprintf(err, COLLECTOR_ERR_LEN, "%s", merr);
-		/* What /health said is still worth passing on. */
-		*data = health ? make_data(NULL, health) : NULL;
+		/* What /health said (or why it said nothing) is still worth
+		 * passing on: the health section then names /health, not
+		 * /metrics. */
+		*data = make_data(NULL, health, herr);
 		goto out;
 	}
-	*data = make_data(metrics, health);
+	*data = make_data(metrics, health, herr);
 	if (!*data) {
 		snprintf(err, COLLECTOR_ERR_LEN, "out of memory building a record");
 		goto out;

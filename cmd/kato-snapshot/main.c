@@ -17,6 +17,9 @@
  *                                         server routes it)
  *   /metrics                              the same, and kato-live's own
  *                                          counters, for Prometheus
+ *   /api/v1/alerts                        {"alerts":[firing...],"timestamp",
+ *                                          "stale","age_ms"}: kato-alerts'
+ *                                          latest active_alerts
  * Status codes: 200; 400 bad name or query; 404 unknown path or
  * container; 405 other methods; 503 no data yet, a section in error, or
  * no hub.  Nothing from the request is passed to a shell or a program:
@@ -58,8 +61,8 @@ static const char usage_text[] =
     "\n"
     "Answer the HTTP fallback's requests (/api/v1/health, /api/v1/system/metrics,\n"
     "/api/v1/system/container-stats[/NAME], /api/v1/sessions/count,\n"
-    "/api/v1/sessions/list; /metrics for Prometheus) from the latest frame and\n"
-    "the sessions kato-hub holds.  Run as a CGI program it reads the request\n"
+    "/api/v1/sessions/list, /api/v1/alerts; /metrics for Prometheus) from the\n"
+    "latest frame and the sessions kato-hub holds.  Run as a CGI program it reads the request\n"
     "from the CGI environment; given a PATH it prints that path's JSON body.\n"
     "\n"
     "  -s, --socket PATH      the hub's socket (default $KATO_HUB_SOCKET, else\n"
@@ -374,20 +377,48 @@ static void lookup_sessions(const char *sock, int timeout_ms,
 	hubsnap_free(&s);
 }
 
+/* The alerts firing now, from kato-alerts' latest active_alerts: said
+ * stale (and with its age) when the frames behind it have stopped, since
+ * nothing is then known about what fires now. */
+static void answer_alerts(const hubsnap *s, const frame_info *f, reply *r)
+{
+	if (!s->alerts) {
+		fail(r, 503, "no alert state: kato-alerts has sent none (alerts are "
+		     "off, or it is not running)");
+		return;
+	}
+	cJSON *b = need(cJSON_CreateObject());
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(s->alerts, "alerts");
+	cJSON_AddItemToObject(b, "alerts", need(cJSON_IsArray(list)
+	                                            ? cJSON_Duplicate(list, 1)
+	                                            : cJSON_CreateArray()));
+	const char *ts = js_str(s->alerts, "timestamp");
+	need(cJSON_AddStringToObject(b, "timestamp", ts ? ts : ""));
+	need(cJSON_AddBoolToObject(b, "stale", !f || f->old));
+	need(js_add_num(b, "age_ms", f && f->age_ms >= 0,
+	                f ? (double)f->age_ms : 0));
+	r->status = 200;
+	r->body = b;
+}
+
 static void lookup(const char *sock, int timeout_ms, enum route route,
                    const char *name, reply *r)
 {
 	hubsnap s;
 	if (fetch(sock, timeout_ms, 0, &s, r) < 0)
 		return;
-	if (!s.frame && s.legacy) {
+	if (route == R_ALERTS && !s.frame) {
+		answer_alerts(&s, NULL, r);
+	} else if (!s.frame && s.legacy) {
 		answer_legacy(s.legacy, route, r);
 	} else if (!s.frame) {
 		fail(r, 503, "no data yet: the hub has had no frame from kato-merge");
 	} else {
 		frame_info f;
 		const char *t = frame_of(s.frame, &f);
-		if (!cJSON_IsObject(f.data))
+		if (route == R_ALERTS)
+			answer_alerts(&s, &f, r);
+		else if (!cJSON_IsObject(f.data))
 			fail(r, 503, "no data: the hub's frame has no data");
 		else
 			answer(&f, route, name, r);

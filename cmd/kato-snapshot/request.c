@@ -15,6 +15,7 @@ static const struct {
     {"/api/v1/sessions/list", R_SESSION_LIST},
     {"/api/v1/sessions", R_SESSION_LIST},
     {"/metrics", R_PROM},
+    {"/api/v1/alerts", R_ALERTS},
 };
 
 #define CONTAINER_PREFIX "/api/v1/system/container-stats/"
@@ -59,7 +60,7 @@ int request_route(const char *path, request *rq, char err[REQ_ERR_LEN])
 		snprintf(err, REQ_ERR_LEN,
 		         "no such path (try /api/v1/health, /api/v1/system/metrics, "
 		         "/api/v1/system/container-stats, /api/v1/sessions/count, "
-		         "/api/v1/sessions/list, /metrics)");
+		         "/api/v1/sessions/list, /api/v1/alerts, /metrics)");
 		return 404;
 	}
 	const char *n = path + pl;

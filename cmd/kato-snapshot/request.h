@@ -23,6 +23,7 @@ enum route {
 	                 * the server routes it: websocketd cannot have a file
 	                 * "sessions" beside the folder "sessions/") */
 	R_PROM,       /* /metrics: Prometheus exposition (prom.h) */
+	R_ALERTS,     /* /api/v1/alerts: the alerts firing now */
 };
 
 #define REQ_LIMIT_DEFAULT 100  /* sessions per page */

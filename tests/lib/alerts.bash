@@ -8,7 +8,8 @@
 #       CPU % ("null" for unmeasured), STEP seconds apart from START.
 #   alerts_of FILE [TYPE]  the system_alert lines of kato-alerts' output FILE
 #       as "id state level" (only those of alert TYPE if given).
-#   strip_alerts FILE      FILE without the lines kato-alerts adds.
+#   strip_alerts FILE      FILE without what kato-alerts adds: its alert
+#       lines, and each frame's data.thresholds.
 
 FRAMES=$TOP/tests/fixtures/frames
 FRAME_T0=1795632300 # 2026-11-25T18:45:00Z
@@ -35,5 +36,8 @@ alerts_of() {
 }
 
 strip_alerts() {
-	grep -v -e '^{"type":"system_alert",' -e '^{"type":"active_alerts",' "$1" || true
+	{ grep -v -e '^{"type":"system_alert",' -e '^{"type":"active_alerts",' "$1" || true; } |
+		jq -R -r '. as $l | (try fromjson catch null) as $j
+			| if ($j|type) == "object" and $j.type == "realtime_update"
+			  then $j | del(.data.thresholds) | tojson else $l end'
 }

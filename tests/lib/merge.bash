@@ -2,6 +2,8 @@
 #   start_merge ARGS...  kato-merge in the background, stdout $OUT, stderr $ERR
 #   frames N             wait (up to 10 s) for N realtime_update lines on $OUT
 #   frame K [FILTER]     jq FILTER (default .) of the K-th realtime_update (1-based)
+#   last_frame_is FILTER  the newest realtime_update on $OUT exists and
+#                        FILTER is true of it (for wait_until)
 #   now_iso [SECONDS]    UTC ISO 8601 ms timestamp, SECONDS from now (may be negative)
 #   producer NAME BODY   an executable sh script $BATS_TEST_TMPDIR/NAME
 
@@ -18,6 +20,12 @@ frames() { wait_until 10 has_frames "$1"; }
 
 frame() {
 	grep '"type":"realtime_update"' "$OUT" | sed -n "${1}p" | jq -c "${2:-.}"
+}
+
+# (jq -e on empty input exits 0: read the frame with input, so that no
+# frame yet is a failure, not a vacuous success.)
+last_frame_is() {
+	grep '"type":"realtime_update"' "$OUT" | tail -n 1 | jq -e -n "input | $1" >/dev/null
 }
 
 now_iso() {

@@ -79,8 +79,18 @@ int main(void)
 	CHECK(eval_at(cpu(85), 15) == 2 && !strcmp(msg(0), "firing:high_cpu:warning"),
 	      "85 %% (under 90 less 5 %%) drops it to warning");
 	CHECK(eval_at(cpu(76), 18) == 0, "76 %% is in the hysteresis band: still firing");
-	CHECK(eval_at(cpu(75.9), 21) == 2 && !strcmp(msg(0), "resolved:high_cpu:info"),
-	      "75.9 %% resolves it");
+	CHECK(eval_at(cpu(75.9), 21) == 0, "75.9 %% once is not enough to resolve it");
+	CHECK(eval_at(cpu(75.9), 24) == 2 && !strcmp(msg(0), "resolved:high_cpu:info"),
+	      "75.9 %% twice in a row resolves it");
+	{
+		const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(out, 0), "alerts"), 0);
+		CHECK_STR(js_str(r, "message"),
+		          "Resolved after 18 s: Container CPU at 85.0% (threshold 80%). "
+		          "Container CPU back to 75.9% (threshold 80%)",
+		          "the resolved message says what fired, and for how long");
+		double d = 0;
+		CHECK(js_num(r, "duration_s", &d) && d == 18, "duration_s 18");
+	}
 	CHECK(alerts_firing(eng) == 0 && eng->n == 0, "nothing fires or is tracked");
 
 	/* cooldown on frame time, and frame time going backwards */
@@ -121,9 +131,13 @@ int main(void)
 	CHECK_STR(msg(0), "firing:container_down:kato-redis:error", "the leading / of a name is dropped");
 	CHECK(eval_at("{\"data\":{\"containers\":{\"error\":\"down\"}}}", 3) == 0,
 	      "an error section holds the alert");
-	CHECK(eval_at("{\"data\":{\"containers\":{\"containers\":[]}}}", 6) == 2 &&
-	      !strcmp(msg(0), "resolved:container_down:kato-redis:info"),
-	      "a container no longer listed resolves");
+	CHECK(eval_at("{\"data\":{\"containers\":{\"containers\":[]}}}", 6) == 3 &&
+	      !strcmp(msg(0), "firing:container_down:kato:error") &&
+	      !strcmp(msg(1), "firing:container_down:kato-redis:error"),
+	      "a container no longer listed is missing (sent again: a new cause), "
+	      "and so is one that was running");
+	CHECK(eval_at("{\"data\":{\"containers\":{\"containers\":[]}}}", 7) == 0,
+	      "and stays so");
 
 	/* a long name makes a truncated but usable id */
 	char big[2048] = "{\"data\":{\"containers\":{\"containers\":[{\"status\":\"exited\",\"name\":\"kato-";
@@ -144,8 +158,9 @@ int main(void)
 	CHECK_STR(msg(0), "firing:kato_unhealthy:error", "as an error");
 	CHECK(eval_at("{\"data\":{\"metrics\":{\"error\":null},\"health\":{\"status\":\"degraded\",\"issues\":[1,\"slow\"]}}}", 6) == 2 &&
 	      !strcmp(msg(0), "firing:kato_unhealthy:warning"), "degraded is a warning");
-	CHECK(eval_at("{\"data\":{\"metrics\":{},\"health\":{\"status\":\"healthy\"}}}", 9) == 2 &&
-	      !strcmp(msg(0), "resolved:kato_unhealthy:info"), "healthy resolves");
+	CHECK(eval_at("{\"data\":{\"metrics\":{},\"health\":{\"status\":\"healthy\"}}}", 9) == 0 &&
+	      eval_at("{\"data\":{\"metrics\":{},\"health\":{\"status\":\"healthy\"}}}", 12) == 2 &&
+	      !strcmp(msg(0), "resolved:kato_unhealthy:info"), "healthy twice resolves");
 
 	/* junk does not crash and fires nothing */
 	const char *junk[] = {"[]", "{\"data\":[1,2]}", "{\"data\":{\"containers\":\"x\",\"metrics\":7}}",

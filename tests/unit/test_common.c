@@ -126,6 +126,44 @@ static void test_cfg(void)
 	      "missing file is an error naming it");
 }
 
+/* The grammar fixture shared with scripts/kato-live's test: every key of
+ * grammar.expected comes out of grammar.env as written there. */
+static void test_cfg_grammar(void)
+{
+	char err[CFG_ERR_LEN] = "", envp[1024], expp[1024];
+	const char *top = getenv("TOP"); /* the checkout (tests/lib/common.bash) */
+	snprintf(envp, sizeof envp, "%s/tests/fixtures/env/grammar.env", top ? top : ".");
+	snprintf(expp, sizeof expp, "%s/tests/fixtures/env/grammar.expected", top ? top : ".");
+	CHECK(cfg_load_file(envp, err) == 0, "grammar.env loads (%s)", err);
+	FILE *f = fopen(expp, "r");
+	CHECK(f != NULL, "grammar.expected opens");
+	char line[512];
+	int n = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		const char *got = cfg_get(line);
+		CHECK(got && !strcmp(got, eq + 1), "grammar: %s is '%s' (got '%s')", line,
+		      eq + 1, got ? got : "(unset)");
+		n++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(n == 9, "grammar: 9 keys checked");
+	char bad1[] = "X=\"open", bad2[] = "X='a' b", bad3[] = "1X=a", bad4[] = "noequals";
+	char *k, *v;
+	const char *why;
+	CHECK(cfg_parse_line(bad1, &k, &v, &why) == -1 && !strcmp(why, "quote not closed"),
+	      "grammar: an open quote is an error");
+	CHECK(cfg_parse_line(bad2, &k, &v, &why) == -1, "grammar: text after a quote is an error");
+	CHECK(cfg_parse_line(bad3, &k, &v, &why) == -1, "grammar: a key starting with a digit is an error");
+	CHECK(cfg_parse_line(bad4, &k, &v, &why) == -1, "grammar: a line without = is an error");
+	cfg_free();
+}
+
 static void test_js(void)
 {
 	char err[128];
@@ -207,6 +245,7 @@ int main(void)
 	test_clock();
 	test_ndj();
 	test_cfg();
+	test_cfg_grammar();
 	test_js();
 	test_http_target();
 	test_backoff();

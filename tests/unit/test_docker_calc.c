@@ -189,14 +189,18 @@ static void test_report(void)
 	          "{\"id\":\"abc\",\"name\":\"kato-redis\",\"status\":\"exited\",\"cpu\":null,"
 	          "\"memory\":{\"usage_bytes\":null,\"limit_bytes\":null,\"usage_mb\":null,"
 	          "\"limit_mb\":null,\"usage_percent\":null},"
-	          "\"network\":{\"rx_bytes\":null,\"tx_bytes\":null,\"rx_mb\":null,\"tx_mb\":null},"
+	          "\"network\":{\"rx_bytes\":null,\"tx_bytes\":null,\"rx_mb\":null,\"tx_mb\":null,"
+	          "\"rx_bytes_per_s\":null,\"tx_bytes_per_s\":null},"
 	          "\"block_io\":{\"read_bytes\":null,\"write_bytes\":null,\"read_mb\":null,"
-	          "\"write_mb\":null},\"timestamp\":\"T\"}",
+	          "\"write_mb\":null,\"read_bytes_per_s\":null,\"write_bytes_per_s\":null},"
+	          "\"timestamp\":\"T\"}",
 	          "report: a stopped container's entry is all nulls");
 	out = printed(ds_aggregate(st, 1, "T"));
 	CHECK_STR(out,
 	          "{\"total_cpu_percent\":null,\"total_memory_mb\":null,"
 	          "\"total_memory_limit_mb\":null,\"total_memory_percent\":null,"
+	          "\"total_rx_bytes_per_s\":null,\"total_tx_bytes_per_s\":null,"
+	          "\"total_read_bytes_per_s\":null,\"total_write_bytes_per_s\":null,"
 	          "\"container_count\":1,\"running_count\":0,\"timestamp\":\"T\"}",
 	          "report: totals of nothing measured are null");
 	ds_stats a = calc("docker-v1-1.json", NULL, DS_ENGINE_DOCKER);
@@ -208,16 +212,58 @@ static void test_report(void)
 	          "{\"id\":\"id1\",\"name\":\"kato\",\"status\":\"running\",\"cpu\":50,"
 	          "\"memory\":{\"usage_bytes\":104857600,\"limit_bytes\":1073741824,"
 	          "\"usage_mb\":100,\"limit_mb\":1024,\"usage_percent\":9.77},"
-	          "\"network\":{\"rx_bytes\":2097152,\"tx_bytes\":524288,\"rx_mb\":2,\"tx_mb\":0.5},"
+	          "\"network\":{\"rx_bytes\":2097152,\"tx_bytes\":524288,\"rx_mb\":2,\"tx_mb\":0.5,"
+	          "\"rx_bytes_per_s\":0,\"tx_bytes_per_s\":0},"
 	          "\"block_io\":{\"read_bytes\":4096000,\"write_bytes\":8192,\"read_mb\":3.91,"
-	          "\"write_mb\":0.01},\"error\":\"x: y\",\"timestamp\":\"T\"}",
+	          "\"write_mb\":0.01,\"read_bytes_per_s\":0,\"write_bytes_per_s\":0},"
+	          "\"error\":\"x: y\",\"timestamp\":\"T\"}",
 	          "report: a running container's entry, MiB and percent rounded");
 	out = printed(ds_aggregate(st, 3, "T"));
 	CHECK_STR(out,
 	          "{\"total_cpu_percent\":250,\"total_memory_mb\":4196,"
 	          "\"total_memory_limit_mb\":17408,\"total_memory_percent\":24.1,"
+	          "\"total_rx_bytes_per_s\":0,\"total_tx_bytes_per_s\":0,"
+	          "\"total_read_bytes_per_s\":0,\"total_write_bytes_per_s\":0,"
 	          "\"container_count\":3,\"running_count\":2,\"timestamp\":\"T\"}",
 	          "report: totals sum what was measured and skip the nulls");
+}
+
+/* Rates from this tool's own deltas; limits the size of the host are none. */
+static void test_rates_and_limits(void)
+{
+	ds_stats a = calc("docker-v1-1.json", NULL, DS_ENGINE_DOCKER);
+	CHECK(!a.have_net_rate && !a.have_blk_rate, "rates: none on a first sample");
+	/* 3 s later, 3 MiB more received, 1.5 MiB more read */
+	ds_sample prev = a.now;
+	prev.rx -= 3 * 1048576.0;
+	prev.tx -= 300;
+	prev.rd -= 1.5 * 1048576.0;
+	ds_stats b = calc("docker-v1-2.json", &prev, DS_ENGINE_DOCKER);
+	CHECK(b.have_net_rate && b.rx_rate == 1048576.0 && b.tx_rate == 100,
+	      "rates: network bytes per second over the engine's read times");
+	CHECK(b.have_blk_rate && b.read_rate == 524288.0 && b.write_rate == 0,
+	      "rates: block I/O bytes per second");
+	prev = a.now;
+	prev.rx += 10; /* the counter went down: a restart */
+	b = calc("docker-v1-2.json", &prev, DS_ENGINE_DOCKER);
+	CHECK(!b.have_net_rate && b.have_blk_rate,
+	      "rates: a counter that went down gives null, not a negative rate");
+
+	ds_stats m = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
+	CHECK(m.have_limit, "limits: a 16 GiB limit is read");
+	ds_unlimited(&m, 16.0 * 1073741824);
+	CHECK(!m.have_limit, "limits: a limit the size of the host is no limit");
+	m = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
+	ds_unlimited(&m, 24.0 * 1073741824);
+	CHECK(m.have_limit, "limits: a limit under the host's memory is kept");
+	ds_unlimited(&m, 0);
+	CHECK(m.have_limit, "limits: host memory unknown: kept");
+	m.mem_limit = 9223372036854771712.0;
+	ds_unlimited(&m, 0);
+	CHECK(!m.have_limit, "limits: cgroup's 'max' (2^63) is no limit");
+	const char *out = printed(ds_entry("i", "n", "running", &m, NULL, "T"));
+	CHECK(strstr(out, "\"limit_bytes\":null") && strstr(out, "\"usage_percent\":null"),
+	      "limits: no limit prints null limit and percent");
 }
 
 int main(void)
@@ -229,5 +275,6 @@ int main(void)
 	test_docker_stopped();
 	test_podman();
 	test_report();
+	test_rates_and_limits();
 	return unit_done();
 }
