@@ -43,6 +43,8 @@ long ds_list_parse(const char *body, size_t len, const regex_t *re,
 			continue;
 		if (*name == '/')
 			name++;
+		if (!*name)
+			continue;
 		if (re && regexec(re, name, 0, NULL, 0) != 0)
 			continue;
 		const char *state = js_str(e, "State");
@@ -56,7 +58,8 @@ long ds_list_parse(const char *body, size_t len, const regex_t *re,
 		            (mode && !strcmp(mode, "none"));
 		snprintf(c->id, sizeof c->id, "%s", id);
 		snprintf(c->name, sizeof c->name, "%s", name);
-		snprintf(c->state, sizeof c->state, "%s", state ? state : "unknown");
+		snprintf(c->state, sizeof c->state, "%s",
+		         state && *state ? state : "unknown");
 	}
 	cJSON_Delete(list);
 	qsort(cs, (size_t)n, sizeof *cs, cont_cmp);

@@ -4,7 +4,7 @@
  *
  * The body comes from the engine: every field is checked before use.  An
  * entry without a usable Id (1..79 hex digits: it goes into a URL) or a
- * first name is skipped.
+ * first name (other than "/") is skipped; an empty State is "unknown".
  */
 #ifndef KL_DS_LIST_H
 #define KL_DS_LIST_H
@@ -16,7 +16,7 @@
 typedef struct ds_cont {
 	char id[80];
 	char name[256];   /* without the engine's leading '/' (cut to fit) */
-	char state[32];   /* "running", "exited", ...; "unknown" if absent */
+	char state[32];   /* "running", "exited", ...; "unknown" if absent or "" */
 	char path[200];   /* its stats route (docker-stats fills it) */
 	int asked;        /* its stats were requested (docker-stats sets it) */
 	int no_net;       /* attached to no network: traffic is not measured */
