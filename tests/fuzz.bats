@@ -82,3 +82,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	assert_output --partial "absent: NOT BUILT"
 	grep -q "heap-buffer-overflow" "$BATS_TEST_TMPDIR/bin/logs/overread.log"
 }
+
+# What the fuzzers found, seen through a tool: cJSON took a raw NUL (and
+# cut the string there) and malformed UTF-8 (and passed it on, where a
+# browser would drop its WebSocket); both are now malformed lines.
+@test "kato-merge refuses records with a raw NUL or malformed UTF-8, and its frames stay UTF-8" {
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	python3 - "$in" <<-'PY'
+	import sys
+	with open(sys.argv[1], "wb") as f:
+	    f.write(b'{"source":"session-summary","ok":true,"data":{"active_count":1,"total_count":1}}\n')
+	    f.write(b'{"source":"kato-metrics","ok":false,"error":"bad \xff\xfe byte"}\n')
+	    f.write(b'{"source":"session-summary","ok":true,"data":{"active_count":2,"total_count":2,"x":"a\x00b"}}\n')
+	PY
+	spawn "$KL_BIN/kato-merge" --interval 0.2 --stale 30 "$in" >"$out" 2>"$err"
+	wait_until 20 grep -q realtime_update "$out"
+	run cat "$err"
+	assert_line --partial "$in: line 2: not JSON (invalid JSON at byte 49: not UTF-8)"
+	assert_line --partial "$in: line 3: not JSON (invalid JSON at byte 85: a control character)"
+	run jq -c 'select(.type == "realtime_update") | .data.sessions.active_count' "$out"
+	assert_line --index 0 1
+	python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$out"
+	stop_spawned
+}
