@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <sanitizer/common_interface_defs.h>
 
@@ -63,6 +65,20 @@ static inline char *fuzz_line(const uint8_t *data, size_t size, size_t *pos,
 	*pos += n + (nl != NULL);
 	*len = n;
 	return fuzz_str(p, n);
+}
+
+/* A file descriptor (a memfd, the same one each call) that reads
+ * data[0..size) from its start: for code that reads with read(2). */
+static inline int fuzz_fd(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	if (fd < 0 && (fd = memfd_create("fuzz", MFD_CLOEXEC)) < 0)
+		abort();
+	if (ftruncate(fd, 0) < 0 ||
+	    (size && pwrite(fd, data, size, 0) != (ssize_t)size) ||
+	    lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	return fd;
 }
 
 #endif

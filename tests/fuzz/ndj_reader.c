@@ -4,13 +4,8 @@
  * it from a memfd; what it hands out is checked against the same stream
  * split by hand: every line, in order, each over the limit reported as
  * NDJ_TOOLONG instead, with the right line numbers. */
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "fuzz.h"
 #include "ndj.h"
-
-static int memfd = -1;
 
 /* What ndj_next must give for the line s[0..n), terminated by '\n' or
  * not (the last one): NDJ_LINE with *want_len, or NDJ_TOOLONG. */
@@ -32,15 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t max = 1 + data[0] % 64, chunk = data[1] % 16;
 	data += 2;
 	size -= 2;
-	if (memfd < 0 && (memfd = memfd_create("ndj", MFD_CLOEXEC)) < 0)
-		abort();
-	if (ftruncate(memfd, 0) < 0 ||
-	    (size && pwrite(memfd, data, size, 0) != (ssize_t)size) ||
-	    lseek(memfd, 0, SEEK_SET) != 0)
-		abort();
-
 	ndj_reader r;
-	if (ndj_reader_init(&r, memfd, max) < 0)
+	if (ndj_reader_init(&r, fuzz_fd(data, size), max) < 0)
 		abort();
 	r.chunk = chunk;
 	size_t pos = 0;

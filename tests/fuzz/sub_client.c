@@ -7,32 +7,23 @@
  * force.  (kato-sub's diagnostics go to stderr: run with -close_fd_mask=2
  * to keep them out of the way; sanitizer reports still show.) */
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "client.h"
 #include "fuzz.h"
 #include "topics.h"
 
-static int memfd = -1, devnull = -1;
+static int devnull = -1;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (memfd < 0) {
-		memfd = memfd_create("client", MFD_CLOEXEC);
-		devnull = open("/dev/null", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (memfd < 0 || devnull < 0)
-			abort();
-	}
-	if (ftruncate(memfd, 0) < 0 ||
-	    (size && pwrite(memfd, data, size, 0) != (ssize_t)size) ||
-	    lseek(memfd, 0, SEEK_SET) != 0)
+	if (devnull < 0 &&
+	    (devnull = open("/dev/null", O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		abort();
 
 	client c;
 	client_init(&c, devnull, T_ALL & ~T_CONTAINERS, (int)(size & 1), 3000);
 	ndj_reader r;
-	if (ndj_reader_init(&r, memfd, CLIENT_MAX_LINE) < 0)
+	if (ndj_reader_init(&r, fuzz_fd(data, size), CLIENT_MAX_LINE) < 0)
 		abort();
 	r.chunk = 4096;
 	client_connected(&c);
