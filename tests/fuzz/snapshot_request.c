@@ -41,12 +41,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *q = strchr(s, '?');
 	one(s, q ? q + 1 : NULL);
 
-	/* The same through the CGI environment websocketd sets. */
+	/* The same through the CGI environment websocketd sets.  putenv of
+	 * one buffer, rewritten each time: setenv would keep every old value
+	 * (glibc never frees them) and grow without bound. */
+	static char pi[8192] = "PATH_INFO=";
+	static int once;
+	if (!once++) {
+		putenv("SCRIPT_NAME=/");
+		putenv(pi);
+	}
 	if (q)
 		*q = '\0';
-	setenv("SCRIPT_NAME", "/", 1);
-	setenv("PATH_INFO", s, 1);
-	one(NULL, q ? q + 1 : NULL);
+	size_t n = strlen(s);
+	if (n < sizeof pi - 10) {
+		memcpy(pi + 10, s, n + 1);
+		one(NULL, q ? q + 1 : NULL);
+	}
 	free(s);
 	return 0;
 }
