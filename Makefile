@@ -3,6 +3,7 @@
 #   make            build every tool in cmd/ into bin/
 #   make asan       the same with AddressSanitizer + UBSan, into build/asan/bin/
 #   make test       unit tests and bats suite, plain build then sanitizer build
+#   make fuzz       every libFuzzer target, FUZZ_SECONDS (60) each, one at a time
 #   make bench      benchmarks (figures go in README.md)
 #   make demo       the live dashboard on a simulated KATO
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -49,7 +50,7 @@ $(warning uPlot is not installed (run scripts/install-deps): the page will have 
 endif
 ASAN_BIN = $(addprefix build/asan/bin/,$(TOOLS)) $(addprefix build/asan/unit/,$(UNITS))
 
-.PHONY: all asan test test-plain test-asan bench demo install uninstall clean deps check-syntax
+.PHONY: all asan fuzz-build fuzz test test-plain test-asan bench demo install uninstall clean deps check-syntax
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(WEB_VENDOR)
@@ -96,15 +97,61 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(wildcard cmd/*/*.[ch]) bui
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WARN) -O1 -g $(SANFLAGS) -o $@ $< build/asan/libcommon.a $(LDFLAGS) $(LDLIBS)
 
+# --- fuzzing --------------------------------------------------------------
+# libFuzzer targets built with Debian's clang (clang-14) and ASan + UBSan:
+# tests/fuzz/NAME.c becomes build/fuzz/NAME, linked with the common code
+# and the tool sources named by its line below (one line per target; a
+# target that needs only common/ needs no line).  Seeds are kept in
+# tests/fuzz/corpus/NAME/.  There is no fallback compiler: without clang
+# and libclang-rt-14-dev the build fails, and so does `make test`.
+fuzz_src_snapshot_request = cmd/kato-snapshot/request.c
+fuzz_src_merge_record     = cmd/kato-merge/frame.c
+fuzz_src_alerts_frame     = cmd/kato-alerts/rules.c
+fuzz_src_docker_stats     = cmd/docker-stats/calc.c cmd/docker-stats/report.c
+fuzz_src_docker_list      = cmd/docker-stats/list.c
+fuzz_src_kato_body        = cmd/session-summary/count.c
+fuzz_src_iso_time         = cmd/docker-stats/calc.c
+fuzz_src_sub_client       = cmd/kato-sub/client.c cmd/kato-sub/lineout.c cmd/kato-sub/topics.c
+
+FUZZ_CC     ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -Wno-missing-field-initializers \
+               -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_TARGETS := $(notdir $(basename $(wildcard tests/fuzz/*.c)))
+FUZZ_BIN     := $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+
+build/fuzzlib/%.o: common/%.c $(COMMON_HDR) Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzzlib/libcommon.a: $(patsubst common/%.c,build/fuzzlib/%.o,$(COMMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $$(fuzz_src_$$*) \
+              $$(wildcard $$(addsuffix *.h,$$(dir $$(fuzz_src_$$*)))) build/fuzzlib/libcommon.a Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(addprefix -I,$(sort $(dir $(fuzz_src_$*)))) \
+	    $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ \
+	    $(filter %.c,$^) build/fuzzlib/libcommon.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each target in turn for FUZZ_SECONDS on its seeds (new inputs go to
+# build/fuzz/corpus/, crashes to build/fuzz/artifacts/), leaks detected.
+fuzz: fuzz-build
+	@tests/fuzz/run -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # --- tests ----------------------------------------------------------------
 # TAP from both runs goes to stdout; tests/run-suite counts it.
-test: all asan
+test: all asan fuzz-build
 	@tests/run-suite
 
-test-plain: all
+test-plain: all fuzz-build
 	@KL_SUITES=plain tests/run-suite
 
-test-asan: asan
+test-asan: asan fuzz-build
 	@KL_SUITES=asan tests/run-suite
 
 bench: all

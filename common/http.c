@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "redact.h"
+#include "js.h"
 #include "sig.h"
 
 static int global_ready;
@@ -166,7 +167,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		size_t l = (size_t)(end - v);
 		if (l >= sizeof r->api_version)
 			l = sizeof r->api_version - 1;
-		memcpy(r->api_version, v, l);
+		/* It may be quoted in an error text: printable ASCII only. */
+		for (size_t i = 0; i < l; i++)
+			r->api_version[i] = v[i] > ' ' && v[i] < 0x7f ? v[i] : '?';
 		r->api_version[l] = '\0';
 	}
 	return n;
@@ -340,9 +343,21 @@ void http_where(const http_client *c, const http_req *r, char *buf,
 size_t http_body_excerpt(const http_req *r, char *buf, size_t len)
 {
 	size_t j = 0;
-	for (size_t i = 0; r->body && i < r->len && j + 1 < len; i++) {
-		unsigned char ch = (unsigned char)r->body[i];
-		buf[j++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	const unsigned char *b = (const unsigned char *)r->body;
+	for (size_t i = 0; b && i < r->len && j + 1 < len;) {
+		/* The text goes into JSON: whole UTF-8 characters only, '?'
+		 * for a byte that is not one. */
+		size_t n = js_utf8_seq(b + i, r->len - i);
+		if (n > 1 && j + n < len) {
+			memcpy(buf + j, b + i, n);
+			j += n;
+			i += n;
+			continue;
+		}
+		if (n > 1)
+			break; /* a character that does not fit: stop before it */
+		unsigned char ch = b[i++];
+		buf[j++] = n == 0 ? '?' : (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
 	}
 	if (len)
 		buf[j] = '\0';

@@ -39,7 +39,8 @@ typedef struct http_req {
 	long status;               /* out: HTTP status, 0 when none came */
 	char *body;                /* out: NUL-terminated body (owned) */
 	size_t len;                /* out: body length */
-	char api_version[32];      /* out: the Api-Version header, or "" */
+	char api_version[32];      /* out: the Api-Version header ('?' for a
+	                            * byte not printable ASCII), or "" */
 	char err[HTTP_ERR_LEN];    /* out: why status is 0 */
 	double seconds;            /* out: time the request took */
 	size_t cap;                /* private: allocated size of body */
@@ -80,8 +81,10 @@ void http_req_free(http_req *r);
 void http_where(const http_client *c, const http_req *r, char *buf,
                 size_t len);
 
-/* The start of r's body on one line (control characters made spaces),
- * NUL-terminated in buf (len bytes).  Returns its length. */
+/* The start of r's body on one line (control characters made spaces,
+ * whole UTF-8 characters only, '?' for a byte that is not one), so that
+ * it can go into JSON; NUL-terminated in buf (len bytes).  Returns its
+ * length. */
 size_t http_body_excerpt(const http_req *r, char *buf, size_t len);
 
 /* "GET <where>: HTTP <status>: <start of body>" into err, for a status

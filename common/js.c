@@ -5,8 +5,71 @@
 #include <stdio.h>
 #include <string.h>
 
+size_t js_utf8_seq(const unsigned char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t n;
+	unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 1;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (len <= n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= n; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return n + 1;
+}
+
+/* The offset of the first byte that cannot be in JSON text, or len: a
+ * control character other than the white space \t \n \r (RFC 8259 wants
+ * them escaped in strings and allows no others between tokens), or a
+ * byte that is not part of well-formed UTF-8.  cJSON takes both as they
+ * are: a NUL cuts a string short without a word, and malformed UTF-8
+ * passed on to a browser in a WebSocket text message ends its
+ * connection. */
+static size_t bad_byte(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			return i;
+		size_t n = js_utf8_seq(s + i, len - i);
+		if (n == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 cJSON *js_parse(const char *text, size_t len, char *err, size_t errlen)
 {
+	size_t bad = bad_byte((const unsigned char *)text, len);
+	if (bad < len) {
+		snprintf(err, errlen, "invalid JSON at byte %zu: %s", bad,
+		         (unsigned char)text[bad] < 0x20 ? "a control character"
+		                                         : "not UTF-8");
+		return NULL;
+	}
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!j) {

@@ -11,9 +11,17 @@
 
 #include <cjson/cJSON.h>
 
-/* Parse len bytes of text.  Returns the tree (caller frees with
- * cJSON_Delete), or NULL with err filled ("invalid JSON at byte N"). */
+/* Parse len bytes of text: one JSON value (RFC 8259), white space around
+ * it, in UTF-8.  Control characters other than \t \n \r (NUL included)
+ * and malformed UTF-8 are refused, wherever they are.  Returns the tree
+ * (caller frees with cJSON_Delete), or NULL with err filled ("invalid
+ * JSON at byte N", "invalid JSON at byte N: not UTF-8"). */
 cJSON *js_parse(const char *text, size_t len, char *err, size_t errlen);
+
+/* The length (1 to 4) of the well-formed UTF-8 sequence that starts s
+ * (len bytes available), or 0 if none does there: a stray continuation
+ * byte, a cut or overlong sequence, a surrogate, past U+10FFFF. */
+size_t js_utf8_seq(const unsigned char *s, size_t len);
 
 /* Follow a dotted path ("memory_stats.stats.inactive_file") from obj.
  * Returns the item or NULL. */

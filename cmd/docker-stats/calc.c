@@ -20,8 +20,13 @@ int ds_parse_read(const char *s, int64_t *ns)
 	           &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
 	    n != 19)
 		return -1;
-	/* Docker's "never read" is Go's zero time, year 1. */
-	if (tm.tm_year < 1970)
+	/* Docker's "never read" is Go's zero time, year 1.  Past 2262 the
+	 * nanoseconds overflow int64_t: not a time an engine measured.  Out
+	 * of range fields are refused, not carried over by timegm. */
+	if (tm.tm_year < 1970 || tm.tm_year > 2261 || tm.tm_mon < 1 ||
+	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
 		return -1;
 	const char *p = s + n;
 	int64_t frac = 0;

@@ -87,7 +87,8 @@ void ds_unlimited(ds_stats *s, double host_mem);
 
 /* Parse the engine's "read" timestamp ("2026-11-25T21:09:38.362847736Z",
  * or with +00:00) into epoch nanoseconds.  Returns 0, or -1 when it is
- * not such a time or is the zero time "0001-01-01T00:00:00Z". */
+ * not such a time (a field out of range, a year before 1970 or after
+ * 2261) or is the zero time "0001-01-01T00:00:00Z". */
 int ds_parse_read(const char *s, int64_t *ns);
 
 #endif

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "calc.h"
+#include "list.h"
 #include "report.h"
 #include "cfg.h"
 #include "clock.h"
@@ -93,16 +94,6 @@ typedef struct ds_ctx {
 	prev_ent *prev;     /* previous sample, per container id */
 	size_t nprev;
 } ds_ctx;
-
-/* A selected container in one sample. */
-typedef struct cont {
-	char id[80];
-	char name[256];
-	char state[32];
-	char path[200];   /* its stats route */
-	int asked;        /* its stats were requested */
-	int no_net;       /* attached to no network: traffic is not measured */
-} cont;
 
 /* "1.41" -> 1041; -1 if it is not major.minor. */
 static int version_num(const char *v)
@@ -176,64 +167,24 @@ out:
 	return rc;
 }
 
-static int cont_cmp(const void *a, const void *b)
-{
-	return strcmp(((const cont *)a)->name, ((const cont *)b)->name);
-}
-
 /* The selected containers from a /containers/json body, sorted by name.
  * Returns how many (*out owned by the caller), or -1 with err. */
-static long select_containers(ds_ctx *x, const http_req *r, cont **out,
+static long select_containers(ds_ctx *x, const http_req *r, ds_cont **out,
                               char err[COLLECTOR_ERR_LEN])
 {
 	char w[600], why[64];
-	http_where(&x->http, r, w, sizeof w);
-	cJSON *list = js_parse(r->body, r->len, why, sizeof why);
-	if (!cJSON_IsArray(list)) {
-		snprintf(err, COLLECTOR_ERR_LEN,
-		         "GET %s: answer is not a list of containers (%s)", w,
-		         list ? "not a JSON array" : why);
-		cJSON_Delete(list);
-		return -1;
-	}
-	int total = cJSON_GetArraySize(list);
-	cont *cs = calloc(total ? (size_t)total : 1, sizeof *cs);
-	if (!cs) {
+	long n = ds_list_parse(r->body, r->len, x->all ? NULL : &x->re, out, why,
+	                       sizeof why);
+	if (n == DS_LIST_NOMEM) {
 		snprintf(err, COLLECTOR_ERR_LEN, "out of memory");
-		cJSON_Delete(list);
 		return -1;
 	}
-	long n = 0;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, list) {
-		const char *id = js_str(e, "Id");
-		const cJSON *names = js_path(e, "Names");
-		const cJSON *first = cJSON_IsArray(names) ? names->child : NULL;
-		const char *name = cJSON_IsString(first) ? first->valuestring : NULL;
-		/* An id goes into a URL: only the engine's usual hex is taken. */
-		if (!id || !name || !*id || strlen(id) >= sizeof cs->id ||
-		    strspn(id, "0123456789abcdefABCDEF") != strlen(id))
-			continue;
-		if (*name == '/')
-			name++;
-		if (!x->all && regexec(&x->re, name, 0, NULL, 0) != 0)
-			continue;
-		const char *state = js_str(e, "State");
-		cont *c = &cs[n++];
-		/* Podman reports zeros for a container with no network (its
-		 * Networks is null); Docker's --network none says "none". */
-		const cJSON *nets = js_path(e, "NetworkSettings.Networks");
-		const char *mode = js_str(e, "HostConfig.NetworkMode");
-		c->no_net = cJSON_IsNull(nets) ||
-		            (cJSON_IsObject(nets) && !nets->child) ||
-		            (mode && !strcmp(mode, "none"));
-		snprintf(c->id, sizeof c->id, "%s", id);
-		snprintf(c->name, sizeof c->name, "%s", name);
-		snprintf(c->state, sizeof c->state, "%s", state ? state : "unknown");
+	if (n < 0) {
+		http_where(&x->http, r, w, sizeof w);
+		snprintf(err, COLLECTOR_ERR_LEN,
+		         "GET %s: answer is not a list of containers (%s)", w, why);
+		return -1;
 	}
-	cJSON_Delete(list);
-	qsort(cs, (size_t)n, sizeof *cs, cont_cmp);
-	*out = cs;
 	return n;
 }
 
@@ -247,7 +198,7 @@ static const ds_sample *prev_find(const ds_ctx *x, const char *id)
 
 /* Keep this sample's counters (of containers that were read) for the
  * next one; containers that stopped or vanished are forgotten. */
-static void remember(ds_ctx *x, const cont *cs, const ds_stats *st, size_t n)
+static void remember(ds_ctx *x, const ds_cont *cs, const ds_stats *st, size_t n)
 {
 	prev_ent *p = calloc(n ? n : 1, sizeof *p);
 	if (!p)
@@ -276,7 +227,7 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 	char path[128];
 	snprintf(path, sizeof path, "/v%s/containers/json?all=1", x->version);
 	http_req lr = {.path = path};
-	cont *cs = NULL;
+	ds_cont *cs = NULL;
 	http_req *reqs = NULL;
 	ds_stats *st = NULL;
 	cJSON *list = NULL;
@@ -309,7 +260,7 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 		goto out;
 	}
 	for (long i = 0; i < n; i++) {
-		cont *c = &cs[i];
+		ds_cont *c = &cs[i];
 		if (strcmp(c->state, "running") != 0 && strcmp(c->state, "paused") != 0)
 			continue;
 		snprintf(c->path, sizeof c->path,
@@ -346,7 +297,7 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 	 * (404) is left out. */
 	size_t kept = 0, ri = 0;
 	for (long i = 0; i < n; i++) {
-		cont *c = &cs[i];
+		ds_cont *c = &cs[i];
 		char ebuf[COLLECTOR_ERR_LEN] = "";
 		ds_stats s;
 		ds_calc(NULL, NULL, x->engine, &s); /* nothing measured */

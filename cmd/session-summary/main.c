@@ -23,6 +23,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "collector.h"
+#include "count.h"
 #include "exitcode.h"
 #include "http.h"
 #include "js.h"
@@ -58,38 +59,6 @@ typedef struct sessions_ctx {
 	settle active;                 /* the settled active count */
 	char status_err[HTTP_ERR_LEN]; /* why /status failed last, or "" */
 } sessions_ctx;
-
-/* A count KATO sent: a whole number >= 0 (as a double: cJSON's valueint
- * saturates). */
-static int read_count(const cJSON *obj, const char *path, double *out)
-{
-	double v;
-	if (!js_num(obj, path, &v) || v < 0 || v != floor(v) || v > 9e15)
-		return 0;
-	*out = v;
-	return 1;
-}
-
-/* The whole number >= 0 at path in r's JSON answer, or -1 with err
- * (/sessions/count's active_session_count, /status's
- * sessions.total_sessions). */
-static int count_at(const http_client *c, const http_req *r, const char *path,
-                    double *out, char err[HTTP_ERR_LEN])
-{
-	cJSON *j = kato_json(c, r, err);
-	if (!j)
-		return -1;
-	int ok = read_count(j, path, out);
-	cJSON_Delete(j);
-	if (!ok) {
-		char w[600];
-		http_where(c, r, w, sizeof w);
-		snprintf(err, HTTP_ERR_LEN, "GET %s: answer has no whole \"%s\"", w,
-		         path);
-		return -1;
-	}
-	return 0;
-}
 
 /* Log /status's trouble when it starts or changes, and its end. */
 static void note_status(sessions_ctx *x, const char *err)

@@ -179,6 +179,34 @@ static void test_js(void)
 	      "truncated JSON refused");
 	CHECK(!js_parse("{} x", 4, err, sizeof err) && strstr(err, "trailing"),
 	      "trailing garbage refused");
+	/* Found by the fuzzers: cJSON takes these as they are. */
+	CHECK(!js_parse("{\"s\":\"a\0b\"}", 10, err, sizeof err) &&
+	          strstr(err, "byte 7: a control character"),
+	      "a raw NUL in a string is refused, not cut short");
+	CHECK(!js_parse("{}\0junk", 7, err, sizeof err), "junk after a NUL refused");
+	CHECK(!js_parse("\x01{}", 3, err, sizeof err), "a control character between tokens refused");
+	CHECK(!js_parse("[\"\xc3\"]", 5, err, sizeof err) && strstr(err, "byte 2: not UTF-8"),
+	      "a cut UTF-8 sequence is refused");
+	CHECK(!js_parse("[\"\xc0\xaf\"]", 6, err, sizeof err), "overlong UTF-8 refused");
+	CHECK(!js_parse("[\"\xed\xa0\x80\"]", 7, err, sizeof err), "an encoded surrogate refused");
+	CHECK(!js_parse("[\"\xf4\x90\x80\x80\"]", 8, err, sizeof err), "past U+10FFFF refused");
+	j = js_parse("[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\t\"]\r\n", 21, err, sizeof err);
+	CHECK(j && cJSON_GetArraySize(j) == 1, "UTF-8 and white space accepted");
+	cJSON_Delete(j);
+	/* An error text quotes the start of a body: it must stay UTF-8. */
+	char ex[8];
+	http_req br = {.body = "caf\xc3\xa9\xff\n\xe2\x82", .len = 10};
+	CHECK(http_body_excerpt(&br, ex, sizeof ex) == 7 &&
+	          !strcmp(ex, "caf\xc3\xa9? "),
+	      "body excerpt: whole characters kept, a bad byte made '?'");
+	br.body = "abcde\xc3\xa9";
+	br.len = 7;
+	CHECK(http_body_excerpt(&br, ex, 7) == 5 && !strcmp(ex, "abcde"),
+	      "body excerpt: a character that does not fit is left out, not cut");
+	br.body = "x\xe2\x82";
+	br.len = 3;
+	CHECK(http_body_excerpt(&br, ex, sizeof ex) == 3 && !strcmp(ex, "x??"),
+	      "body excerpt: a sequence cut by the end of the body is '?'");
 	CHECK_NEAR(js_round(12.3456, 2), 12.35, 1e-9, "round");
 	CHECK(js_round(2.5, 0) == 3 && js_round(-2.5, 0) == -3, "round: half away from zero");
 	CHECK(js_round(0.49999999999999994, 0) == 0, "round: just under a half");

@@ -72,6 +72,14 @@ static void test_parse_read(void)
 	      "other offsets are refused");
 	CHECK(ds_parse_read("soon", &ns) == -1 && ds_parse_read(NULL, &ns) == -1,
 	      "garbage and NULL are refused");
+	CHECK(ds_parse_read("2556-11-25T21:09:37.3612847736Z", &ns) == -1,
+	      "a year past 2261 is refused (its nanoseconds overflow; found by fuzzing)");
+	CHECK(ds_parse_read("2261-12-31T23:59:59.999999999Z", &ns) == 0 && ns > 0,
+	      "the last year that fits is taken");
+	CHECK(ds_parse_read("2026-13-01T00:00:00Z", &ns) == -1 &&
+	          ds_parse_read("2026-11-25T24:00:00Z", &ns) == -1 &&
+	          ds_parse_read("2026-11-00T00:00:00Z", &ns) == -1,
+	      "fields out of range are refused, not carried over");
 }
 
 static void test_docker_v1(void)
