@@ -105,13 +105,14 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(wildcard cmd/*/*.[ch]) bui
 # tests/fuzz/corpus/NAME/.  There is no fallback compiler: without clang
 # and libclang-rt-14-dev the build fails, and so does `make test`.
 fuzz_src_snapshot_request = cmd/kato-snapshot/request.c
-fuzz_src_merge_record     = cmd/kato-merge/frame.c
+fuzz_src_merge_record     = cmd/kato-merge/frame.c cmd/kato-merge/rsess.c
 fuzz_src_alerts_frame     = cmd/kato-alerts/rules.c
 fuzz_src_docker_stats     = cmd/docker-stats/calc.c cmd/docker-stats/report.c
 fuzz_src_docker_list      = cmd/docker-stats/list.c
 fuzz_src_kato_body        = cmd/session-summary/count.c
 fuzz_src_iso_time         = cmd/docker-stats/calc.c
-fuzz_src_sub_client       = cmd/kato-sub/client.c cmd/kato-sub/lineout.c cmd/kato-sub/topics.c
+fuzz_src_sub_client       = cmd/kato-sub/clientmsg.c cmd/kato-hub/cmd.c
+fuzz_src_hub_cmd          = cmd/kato-hub/cmd.c
 
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 60

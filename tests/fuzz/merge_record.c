@@ -7,12 +7,13 @@
 
 #include "frame.h"
 #include "fuzz.h"
+#include "ndj.h"
 
 /* Build the frame at a fixed time and check it is a JSON object. */
 static void frame_is_json(merge_state *m)
 {
 	size_t len = 0;
-	const char *f = merge_frame(m, 1764096347538LL, &len);
+	const char *f = merge_frame(m, 1764096347538LL, 5000, 0.0, NDJ_LINE_MAX, &len);
 	fuzz_check(f != NULL);
 	fuzz_check(strlen(f) == len && !memchr(f, '\n', len));
 	cJSON *j = cJSON_ParseWithLength(f, len);
@@ -30,7 +31,8 @@ static void run(const uint8_t *data, size_t size, int session_events,
 	char *line;
 	while ((line = fuzz_line(data, size, &pos, &len))) {
 		char *event = NULL, err[FRAME_ERR_LEN];
-		enum merge_result r = merge_record(&m, line, len, &event, err);
+		enum merge_result r = merge_record(&m, line, len, 4000, 1764096346538LL,
+		                                   &event, err);
 		if (r == MERGE_BAD)
 			fuzz_check(err[0] != '\0');
 		if (r == MERGE_EVENT) {

@@ -2,6 +2,7 @@
  * and query string of an HTTP request, as a browser or anyone on the
  * network sends them.  Input: "PATH[?QUERY]", as on kato-snapshot's
  * command line, and also as CGI's PATH_INFO and QUERY_STRING. */
+#include "cgi.h"
 #include "fuzz.h"
 #include "request.h"
 
@@ -22,7 +23,7 @@ static void one(const char *arg, const char *query)
 {
 	char path[REQ_PATH_MAX + 1], err[REQ_ERR_LEN];
 	request rq;
-	if (request_path(path, sizeof path, arg) < 0)
+	if (cgi_path(path, sizeof path, arg) < 0)
 		return;
 	fuzz_check(strlen(path) <= REQ_PATH_MAX);
 	fuzz_check(!strstr(path, "//"));
