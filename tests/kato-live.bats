@@ -286,7 +286,7 @@ launched() {
 	# connection ends; a new one gets data from the restarted hub
 	kill -KILL "$(launched "$KL_BIN/kato-hub")"
 	wait_until 30 bash -c '! kill -0 "$0"' "$client"
-	wait_until 30 grep -q "pipeline stopped: .*kato-hub was killed by signal 9 (KILL)" "$BATS_TEST_TMPDIR/launcher.err"
+	wait_until 30 grep -q "kato-hub stopped: kato-hub was killed by signal 9 (KILL)" "$BATS_TEST_TMPDIR/launcher.err"
 	run "$PY3" "$TOP/tests/lib/wsclient.py" --timeout 30 "ws://127.0.0.1:$PORT/?ping=0" expect realtime_update close
 	assert_success
 	[ "$(launched "$(command -v websocketd)")" = "$ws" ]

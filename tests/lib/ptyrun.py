@@ -6,8 +6,8 @@ usage: ptyrun.py --ready TEXT (--ctrl-c | --term-child NAME) [--timeout S] -- CM
 
 Waits until TEXT appears in the output, then either types Ctrl-C (the
 terminal sends SIGINT to the whole foreground process group) or sends
-SIGTERM to the newest process whose command line contains NAME among the
-command's descendants.  Prints everything the command wrote, then a last
+SIGTERM to the first process, in tree order, whose command line contains
+NAME among the command's descendants.  Prints everything the command wrote, then a last
 line "status N" (N as a shell's $? would show it: 128+signal when killed).
 Exit 0, or 1 if TEXT never appeared or the command did not end in time.
 """
@@ -62,7 +62,9 @@ if ok:
     if a.ctrl_c:
         os.write(fd, b"\x03")
     else:
-        for k in sorted(descendants(pid), reverse=True):
+        # the first in tree order: the launcher itself, not one of its
+        # subshells (which carry the same command line)
+        for k in descendants(pid):
             try:
                 with open(f"/proc/{k}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
