@@ -10,7 +10,7 @@
  *   network = Σ rx_bytes / tx_bytes over "networks"
  *   blk I/O = Σ io_service_bytes_recursive values whose op is read / write
  *             (any case; Sync, Async, Total, Discard are left out)
- * Podman's compatible API differs (see DESIGN.md): its system_cpu_usage
+ * Podman's compatible API differs (see docker-stats(1)): its system_cpu_usage
  * counts busy time only, so CPU% = Δtotal_usage / Δread × 100 (the
  * sample's own wall-clock delta); its usage already excludes inactive
  * file pages.

@@ -1,4 +1,4 @@
-/* report.h - docker-stats' output objects, in the shapes DESIGN.md lists
+/* report.h - docker-stats' output objects, in the shapes kato-live(7) lists
  * (the old backend's, so its page reads them unchanged).
  *
  * Sections are always objects; a figure that was not measured is null in
