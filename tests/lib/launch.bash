@@ -23,7 +23,7 @@ launch() {
 	for try in 1 2 3; do
 		LAUNCH_PORT=$(free_port)
 		KATO_LIVE_ENV_FILE= spawn "$TOP/scripts/kato-live" --bin "$KL_BIN" \
-			--port "$LAUNCH_PORT" --socket "$BATS_TEST_TMPDIR/hub.sock" "$@" \
+			--port "$LAUNCH_PORT" --socket "$BATS_TEST_TMPDIR/run/hub.sock" "$@" \
 			>"$BATS_TEST_TMPDIR/launch.out" 2>>"$BATS_TEST_TMPDIR/launch.err" 3>&-
 		LAUNCH_PID=$LAST_PID
 		if wait_until 60 grep -q '^http://' "$BATS_TEST_TMPDIR/launch.out"; then
