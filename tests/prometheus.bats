@@ -11,7 +11,7 @@ load lib/podman
 
 setup() {
 	export HUB_SOCKET=$BATS_TEST_TMPDIR/hub/hub.sock
-	mkdir -p "$BATS_TEST_TMPDIR/hub"
+	mkdir -p -m 700 "$BATS_TEST_TMPDIR/hub"  # kato-hub refuses a folder others can enter
 	P=kato-prom$$ SERVICE_PID=
 }
 
