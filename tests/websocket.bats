@@ -473,7 +473,9 @@ fall_behind() {
 	"$KL_BIN/kato-sub" <"$fifo" >"$out" 2>>"$BATS_TEST_TMPDIR/hub.err" 3>&- &
 	s=$!
 	exec {w}>"$fifo"
-	wait_until 5 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out"
+	# running, with its handlers in place, once the hub writes through it
+	wait_until 30 grep -q realtime_update "$BATS_TEST_TMPDIR/sub.out" || {
+		cat "$BATS_TEST_TMPDIR/hub.err" >&2; false; }
 	t0=$(date +%s%N)
 	kill -TERM "$s"
 	local st=0
