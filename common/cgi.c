@@ -5,6 +5,8 @@
 
 #include "cgi.h"
 
+#include "pct.h"
+
 int cgi_path(char *buf, size_t len, const char *arg)
 {
 	const char *sn = getenv("SCRIPT_NAME"), *pi = getenv("PATH_INFO");
@@ -36,41 +38,9 @@ const char *cgi_query(const char *arg)
 	return getenv("QUERY_STRING");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int cgi_unescape(const char *s, size_t len, char *out, size_t outlen)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			if (i + 2 >= len)
-				return -1;
-			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || o + 1 >= outlen)
-			return -1;
-		out[o++] = (char)c;
-	}
-	if (o >= outlen)
-		return -1;
-	out[o] = '\0';
-	return 0;
+	return pct_decode(s, len, out, outlen, PCT_FORM);
 }
 
 const char *cgi_reason(int status)

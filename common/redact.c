@@ -71,7 +71,9 @@ static int holds_at(const char *v, size_t n)
 }
 
 /* Copy "name=value&name=value..." (s, n bytes), with the value of every
- * parameter named like a secret, or holding an '@', replaced. */
+ * parameter named like a secret, or holding an '@', replaced; a parameter
+ * whose name holds an '@' ("?u:pw@host", a mistyped address) is replaced
+ * whole. */
 static void put_params(sbuf *b, const char *s, size_t n)
 {
 	size_t i = 0;
@@ -80,9 +82,12 @@ static void put_params(sbuf *b, const char *s, size_t n)
 		while (end < n && s[end] != '&' && s[end] != ';')
 			end++;
 		const char *eq = memchr(s + i, '=', end - i);
-		if (eq && (redact_secret_name(s + i, (size_t)(eq - (s + i))) ||
-		           holds_at(eq + 1, (size_t)(s + end - eq - 1)))) {
-			put(b, s + i, (size_t)(eq - (s + i)) + 1);
+		size_t nl = eq ? (size_t)(eq - (s + i)) : end - i;
+		if (holds_at(s + i, nl)) {
+			put(b, REDACT_MARK, sizeof REDACT_MARK - 1);
+		} else if (eq && (redact_secret_name(s + i, nl) ||
+		                  holds_at(eq + 1, (size_t)(s + end - eq - 1)))) {
+			put(b, s + i, nl + 1);
 			put(b, REDACT_MARK, sizeof REDACT_MARK - 1);
 		} else {
 			put(b, s + i, end - i);

@@ -13,7 +13,8 @@
  *     name looks like a credential (contains token, key, pass, pwd,
  *     secret, auth, sig, credential, cookie or session, in any case,
  *     percent-escapes decoded), or that holds an '@' (plain or %40: a URL
- *     with credentials, an e-mail address), becomes REDACTED.
+ *     with credentials, an e-mail address), becomes REDACTED; so does a
+ *     whole parameter whose name holds an '@' ("?u:pw@host").
  * Nothing here allocates, logs or exits.
  */
 #ifndef KL_REDACT_H

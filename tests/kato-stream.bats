@@ -78,7 +78,7 @@ put_fed_by_fd4() {
 		'redis://:sekret@/0' 'redis://me:sek%zzret@host' 'unix://:sekret@relative/sock'; do
 		run "$KL_BIN/kato-stream" get --url "$u" s
 		assert_failure 100
-		assert_output --partial 'bad Redis URL'
+		assert_output --partial 'bad REDIS_URL'
 		refute_output --partial 'sekret'
 		refute_output --partial 'sek%zz'
 	done

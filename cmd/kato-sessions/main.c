@@ -34,7 +34,7 @@
 #include "log.h"
 #include "opt.h"
 #include "rec.h"
-#include "rurl.h"
+#include "redisurl.h"
 #include "sig.h"
 #include "watch.h"
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "collector.h"
-#include "rurl.h"
+#include "redisurl.h"
 #include "sess.h"
 
 #define WATCH_ERR_LEN 512

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 
 	rurl u;
 	char err[RC_ERR_LEN];
-	if (rurl_parse(url, &u, err) < 0)
+	if (rurl_parse(&u, url, err) < 0)
 		log_usage("%s", err);
 	int sigfd = sig_setup();
 	if (sigfd < 0)

@@ -1,7 +1,6 @@
 /* rconn.c - see rconn.h. */
 #include "rconn.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -13,174 +12,13 @@
 #include "clock.h"
 #include "sig.h"
 
-/* Copy src[0..n) into dst (cap bytes), decoding %XX.  Returns 0, or -1
- * if it does not fit or a % is not followed by two hex digits. */
-static int pct_copy(char *dst, size_t cap, const char *src, size_t n)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int ch = (unsigned char)src[i];
-		if (ch == '%') {
-			if (i + 2 >= n || !isxdigit((unsigned char)src[i + 1]) ||
-			    !isxdigit((unsigned char)src[i + 2]))
-				return -1;
-			char hex[3] = {src[i + 1], src[i + 2], 0};
-			ch = (int)strtol(hex, NULL, 16);
-			i += 2;
-		}
-		if (o + 1 >= cap || ch == 0)
-			return -1;
-		dst[o++] = (char)ch;
-	}
-	dst[o] = 0;
-	return 0;
-}
-
-/* A decimal number from s[0..n) in [lo, hi], or -1. */
-static long num_in(const char *s, size_t n, long lo, long hi)
-{
-	if (n == 0 || n > 9)
-		return -1;
-	long v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v < lo || v > hi ? -1 : v;
-}
-
-int rurl_parse(const char *url, rurl *u, char err[RC_ERR_LEN])
-{
-	memset(u, 0, sizeof *u);
-	u->port = 6379;
-	int is_unix;
-	const char *p;
-	if (!strncmp(url, "redis://", 8)) {
-		is_unix = 0;
-		p = url + 8;
-	} else if (!strncmp(url, "unix://", 7)) {
-		is_unix = 1;
-		p = url + 7;
-	} else {
-		/* Say only the scheme: the rest may hold a password. */
-		const char *colon = strstr(url, "://");
-		snprintf(err, RC_ERR_LEN,
-		         "bad Redis URL: want redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] "
-		         "or unix://[[USER]:PASSWORD@]/PATH[?db=DB], not %.*s%s",
-		         colon ? (int)(colon - url) : 0, url,
-		         colon ? "://..." : "(no scheme)");
-		return -1;
-	}
-	/* Credentials end at the last '@' before the path (a password may
-	 * hold '/' only %-encoded, so the first '/' bounds the search for
-	 * redis://; a unix path starts with '/'). */
-	const char *at = NULL;
-	for (const char *q = p; *q && (is_unix || *q != '/'); q++)
-		if (*q == '@')
-			at = q;
-	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
-		size_t ul = colon ? (size_t)(colon - p) : 0;
-		const char *pw = colon ? colon + 1 : p;
-		if (pct_copy(u->user, sizeof u->user, p, ul) < 0 ||
-		    pct_copy(u->pass, sizeof u->pass, pw, (size_t)(at - pw)) < 0) {
-			snprintf(err, RC_ERR_LEN, "bad Redis URL: user or password too "
-			         "long or badly %%-encoded");
-			return -1;
-		}
-		p = at + 1;
-	}
-	if (is_unix) {
-		const char *q = strchr(p, '?');
-		size_t n = q ? (size_t)(q - p) : strlen(p);
-		if (n == 0 || p[0] != '/' || n >= sizeof u->path) {
-			snprintf(err, RC_ERR_LEN, "bad Redis URL: unix:// wants an "
-			         "absolute socket path (under %zu bytes)", sizeof u->path);
-			return -1;
-		}
-		memcpy(u->path, p, n);
-		u->path[n] = 0;
-		if (q) {
-			if (strncmp(q, "?db=", 4) ||
-			    (u->db = (int)num_in(q + 4, strlen(q + 4), 0, 100000)) < 0) {
-				snprintf(err, RC_ERR_LEN, "bad Redis URL: after the socket "
-				         "path only ?db=N may follow");
-				return -1;
-			}
-		}
-		return 0;
-	}
-	const char *slash = strchr(p, '/');
-	size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-	const char *colon = NULL;
-	if (hl && p[0] == '[') { /* [v6]:port */
-		const char *rb = memchr(p, ']', hl);
-		if (!rb) {
-			snprintf(err, RC_ERR_LEN, "bad Redis URL: unclosed '[' in host");
-			return -1;
-		}
-		colon = rb + 1 < p + hl && rb[1] == ':' ? rb + 1 : NULL;
-		size_t n = (size_t)(rb - p - 1);
-		if (n == 0 || n >= sizeof u->host)
-			goto badhost;
-		memcpy(u->host, p + 1, n);
-		u->host[n] = 0;
-	} else {
-		colon = memchr(p, ':', hl);
-		size_t n = colon ? (size_t)(colon - p) : hl;
-		if (n == 0 || n >= sizeof u->host)
-			goto badhost;
-		memcpy(u->host, p, n);
-		u->host[n] = 0;
-		for (size_t i = 0; i < n; i++)
-			if (!isalnum((unsigned char)p[i]) && !strchr(".-_", p[i]))
-				goto badhost;
-	}
-	if (colon) {
-		long port = num_in(colon + 1, (size_t)(p + hl - colon - 1), 1, 65535);
-		if (port < 0) {
-			snprintf(err, RC_ERR_LEN, "bad Redis URL: port must be 1 to 65535");
-			return -1;
-		}
-		u->port = (int)port;
-	}
-	if (slash && slash[1]) {
-		long db = num_in(slash + 1, strlen(slash + 1), 0, 100000);
-		if (db < 0) {
-			snprintf(err, RC_ERR_LEN, "bad Redis URL: database after '/' must "
-			         "be a number");
-			return -1;
-		}
-		u->db = (int)db;
-	}
-	return 0;
-badhost:
-	snprintf(err, RC_ERR_LEN, "bad Redis URL: missing or bad host");
-	return -1;
-}
-
-char *rurl_redacted(const rurl *u, char *buf, size_t n)
-{
-	if (u->path[0])
-		snprintf(buf, n, "unix://%s", u->path);
-	else
-		snprintf(buf, n, strchr(u->host, ':') ? "redis://[%s]:%d" : "redis://%s:%d",
-		         u->host, u->port);
-	if (u->db) {
-		size_t l = strlen(buf);
-		snprintf(buf + l, n - l, u->path[0] ? "?db=%d" : "/%d", u->db);
-	}
-	return buf;
-}
-
 void rconn_init(rconn *r, const rurl *u, int sigfd, int timeout_ms)
 {
 	memset(r, 0, sizeof *r);
 	r->url = *u;
 	r->sigfd = sigfd;
 	r->timeout_ms = timeout_ms;
-	rurl_redacted(u, r->where, sizeof r->where);
+	r->where = r->url.display;
 }
 
 void rconn_close(rconn *r)

@@ -1,10 +1,9 @@
-/* rconn.h - one Redis connection for kato-stream: its URL, its commands,
- * and what makes a stream ours.
+/* rconn.h - one Redis connection for kato-stream: its commands, and what
+ * makes a stream ours.
  *
- * URLs:  redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]
- *        unix://[[USER]:PASSWORD@]/PATH/TO/SOCKET[?db=DB]
- * USER and PASSWORD may be %-encoded.  A password never appears in any
- * text this module writes: places are named by rurl_redacted().
+ * Where to connect is a parsed REDIS_URL (common/redisurl.h).  A password
+ * never appears in any text this module writes: places are named by the
+ * URL's display form.
  *
  * Commands wait on the connection and on the tool's signalfd together, so
  * a stop signal ends a blocking XREAD at once.  Nothing here prints or
@@ -21,6 +20,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "redisurl.h"
+
 #define RC_ERR_LEN 512
 #define RS_MARK "kl"      /* the marker field every entry of ours carries */
 #define RS_MARK_VALUE "1" /* its value (a version, should the format change) */
@@ -29,30 +30,13 @@
                            * lost Redis' answer see whether its line landed */
 #define RS_ID_LEN 48      /* room for "<ms>-<seq>" and its NUL */
 
-typedef struct rurl {
-	char host[256];  /* TCP host, or "" for a Unix socket */
-	int port;        /* TCP port (default 6379) */
-	char path[108];  /* Unix socket path, or "" */
-	char user[128];  /* ACL user, or "" (then AUTH PASSWORD alone) */
-	char pass[256];  /* password, or "" (no AUTH) */
-	int db;          /* SELECT this database unless 0 */
-} rurl;
-
-/* Parse url into u.  Returns 0, or -1 with err (which quotes the URL
- * only in its redacted form). */
-int rurl_parse(const char *url, rurl *u, char err[RC_ERR_LEN]);
-
-/* The URL without credentials ("redis://host:port/db", "unix:///path"),
- * for messages.  Returns buf. */
-char *rurl_redacted(const rurl *u, char *buf, size_t n);
-
 typedef struct rconn {
 	redisContext *c; /* NULL while disconnected */
 	rurl url;        /* where to connect */
 	int sigfd;       /* signalfd watched while waiting, or -1 */
 	int timeout_ms;  /* connect and ordinary command timeout */
 	int stop;        /* the stop signal that cut a wait short, or 0 */
-	char where[400]; /* rurl_redacted(&url) */
+	const char *where; /* url.display */
 } rconn;
 
 /* Set up r (not connected yet). */

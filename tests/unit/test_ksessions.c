@@ -1,6 +1,7 @@
 /* test_ksessions.c - kato-sessions' pure parts: REDIS_URL parsing and
  * redaction, reading KATO's session values, the session table. */
-#include "../../cmd/kato-sessions/rurl.c"
+#include "redisurl.h"
+#include "redact.h"
 #include "../../cmd/kato-sessions/sess.c"
 
 #include <stdlib.h>
@@ -48,11 +49,11 @@ static void urls(void)
 	          !strstr(err, "pw/with"),
 	      "an unencoded / in a password is refused and not shown");
 	char out[128];
-	rurl_redact("redis://a:b@c:1/0", out, sizeof out);
+	redact_url("redis://a:b@c:1/0", out, sizeof out);
 	CHECK(!strcmp(out, "redis://c:1/0"), "redact");
-	rurl_redact("redis://a:b/c@d@e:1", out, sizeof out);
+	redact_url("redis://a:b/c@d@e:1", out, sizeof out);
 	CHECK(!strcmp(out, "redis://e:1"), "redact cuts at the last @");
-	rurl_redact("unix:///x.sock", out, sizeof out);
+	redact_url("unix:///x.sock", out, sizeof out);
 	CHECK(!strcmp(out, "unix:///x.sock"), "nothing to redact");
 }
 

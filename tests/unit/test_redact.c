@@ -57,6 +57,9 @@ static void test_query(void)
 	          "http://h/?next=REDACTED&n=1", "a URL with credentials in a value");
 	CHECK_STR(r("http://h/?next=http%3A%2F%2Fu%3Apw%40x"), "http://h/?next=REDACTED",
 	          "... percent-escaped too");
+	CHECK_STR(r("unix://u:p/x/?d:s3cret@h&n=1"), "unix://u:p/x/?REDACTED&n=1",
+	          "a query parameter whose name holds an @ goes whole");
+	CHECK_STR(r("redis://h/x?k:pw@/=v"), "redis://h/x?REDACTED", "... with or without =");
 }
 
 static void test_bounds(void)
