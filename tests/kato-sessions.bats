@@ -191,7 +191,8 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	# what kato-sessions lists now is what Redis holds
 	diff <(sim_state '.sessions.ids[]' | sort) \
 		<(jq -r -s 'reduce (.[] | select(.session) | .session) as $s ({};
-			if $s.op=="removed" then del(.[$s.session_id]) else .[$s.session_id]=1 end) | keys[]' "$OUT" | sort)
+			if $s.op=="reset" then {} elif $s.op=="removed" then del(.[$s.session_id])
+			else .[$s.session_id]=1 end) | keys[]' "$OUT" | sort)
 	[ "$(grep -c 'keyspace notifications are off' "$ERR")" -eq 1 ]
 	# and never turned them on itself
 	[ "$(rcli CONFIG GET notify-keyspace-events | tail -1)" = "" ]
@@ -249,7 +250,10 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	rcli SET kato:session:session-array '[1,2]' >/dev/null
 	watch --redis "$REDIS_URL" --interval 0.2
 	wait_until 10 has_lines "$OUT" '.ok==true' 3
-	[ "$(lines_matching "$OUT" '.session')" -eq 1 ]
+	# the reset that starts every run, then the one session
+	head -n 1 "$OUT" | jq -e '.session == {"op":"reset"}'
+	[ "$(lines_matching "$OUT" '.session')" -eq 2 ]
+	[ "$(lines_matching "$OUT" '.session.session_id')" -eq 1 ]
 	jq -e -s '[.[] | select(.ok==true)] | all(.data.active_count==1)' "$OUT"
 	for k in garbage other hash array; do
 		[ "$(grep -c "key kato:session:session-$k:" "$ERR")" -eq 1 ]
@@ -339,4 +343,30 @@ session_ids_out() { jq -r 'select(.session) | .session.session_id' "$OUT" | sort
 	sim_ctl sessions delete 2 >/dev/null
 	wait_until 10 has_lines "$SUB" '.type=="session_event" and .event_type=="session_destroyed" and .data.current_count==0' 1
 	wait_until 10 has_lines "$SUB" '.type=="realtime_update" and .data.sessions.active_count==0' 1
+}
+
+@test "kato-sessions restarted under kato-merge: the hub forgets sessions that ended meanwhile (reset), keeps the live ones" {
+	start_redis --notify-keyspace-events "$NOTIF"
+	start_kato_sim --redis "$REDIS_URL" --sessions 2
+	start_hub
+	spawn "$KL_BIN/kato-merge" --interval 0.5 \
+		--run "exec '$KL_BIN/kato-sessions' --redis '$REDIS_URL' --interval 0.5" \
+		>"$HUB_FIFO" 2>"$ERR"
+	MERGE_PID=$LAST_PID
+	wait_until 10 test -S "$HUB_SOCKET"
+	SNAP=$BATS_TEST_TMPDIR/snap
+	kept() { python3 "$TOP/tests/lib/hubclient.py" "$HUB_SOCKET" snap >"$SNAP" &&
+		[ "$(jq -r 'select(.type=="session_update") | .session.session_id' "$SNAP" | sort | paste -sd ' ')" = "$1" ]; }
+	all=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'kato:session:session-*' | sed 's/^kato:session://' | sort | paste -sd ' ')
+	[ "$(wc -w <<<"$all")" -eq 2 ]
+	wait_until 20 kept "$all"
+
+	ks=$(pgrep -P "$MERGE_PID" -f kato-sessions)
+	[ -n "$ks" ]
+	kill -KILL "$ks"
+	wait_until 10 bash -c "! kill -0 $ks 2>/dev/null"
+	gone=$(ops sessions delete 1 | jq -r '.[0].session_id')
+	left=$(tr ' ' '\n' <<<"$all" | grep -vx "$gone")
+	# kato-merge starts kato-sessions again; its reset drops what ended
+	wait_until 20 kept "$left"
 }

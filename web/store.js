@@ -87,7 +87,8 @@ function numOrNull(v) { return isNum(v) ? v : null; }
 /*
  * The list of KATO's sessions, from session_update messages: the hub sends
  * the retained ones first, then deltas.  op "added"/"updated" upsert by
- * session_id, "removed" deletes.  Each entry keeps when it was received, so
+ * session_id, "removed" deletes, "reset" (a new kato-sessions upstream; the
+ * whole list follows) forgets every session.  Each entry keeps when it was received, so
  * "expires in" can follow ttl_ms when expires_at is absent.
  */
 export class SessionList {
@@ -100,11 +101,13 @@ export class SessionList {
 
 	get size() { return this.map.size; }
 
-	/* Apply one session_update; returns "added", "updated", "removed" or
-	 * null when the message was not valid or removed an unknown id. */
+	/* Apply one session_update; returns "added", "updated", "removed",
+	 * "reset" or null when the message was not valid or removed an
+	 * unknown id. */
 	apply(msg, now) {
 		const s = msg && msg.session;
 		const op = msg && (msg.op || (s && s.op));
+		if (op === 'reset') { this.map.clear(); return 'reset'; }
 		if (!s || typeof s !== 'object' || typeof s.session_id !== 'string' ||
 		    s.session_id === '' || s.session_id.length > ID_MAX ||
 		    !['added', 'updated', 'removed'].includes(op)) {

@@ -50,7 +50,8 @@ int keyed_del(keyed *k, const char *key);
  * nonzero (whose value is then returned); 0 when every one was seen. */
 int keyed_each(const keyed *k, int (*fn)(msg *m, void *arg), void *arg);
 
-/* Forget every key and free the table (keyed_init again to reuse). */
+/* Forget every key and free the table, which stays usable: empty, with
+ * the same max. */
 void keyed_free(keyed *k);
 
 #endif

@@ -107,11 +107,16 @@ static struct {
 } hub;
 
 /* A session_update: keep it under its session_id, or forget the id when
- * the session was removed. */
+ * the session was removed, or forget every session on "reset" (a new
+ * kato-sessions: the whole list follows). */
 static void keep_session(const cJSON *j, msg *m, unsigned long lineno)
 {
 	const char *id = js_str(j, "session.session_id");
 	const char *op = js_str(j, "op");
+	if (op && !strcmp(op, "reset")) {
+		keyed_free(&hub.sessions);
+		return;
+	}
 	if (!id) {
 		log_warn("stdin line %lu: session_update without "
 		         "session.session_id: relayed, not kept", lineno);

@@ -49,16 +49,20 @@ static int seen_lately(const rsess *r, double v, int64_t now)
 static char *session_update(const cJSON *sess, const char *ts)
 {
 	const char *op = js_str(sess, "op");
+	int reset = op && !strcmp(op, "reset"); /* the list starts afresh */
 	if (!op || (strcmp(op, "added") && strcmp(op, "updated") &&
-	            strcmp(op, "removed")) || !js_str(sess, "session_id"))
+	            strcmp(op, "removed") && !reset) ||
+	    (!reset && !js_str(sess, "session_id")))
 		return NULL;
 	cJSON *o = cJSON_CreateObject();
-	cJSON *copy = cJSON_Duplicate(sess, 1);
+	cJSON *copy = reset ? NULL : cJSON_Duplicate(sess, 1);
 	char *t = NULL;
-	if (o && copy && cJSON_AddStringToObject(o, "type", "session_update") &&
+	if (o && (copy || reset) &&
+	    cJSON_AddStringToObject(o, "type", "session_update") &&
 	    cJSON_AddStringToObject(o, "timestamp", ts) &&
 	    cJSON_AddStringToObject(o, "op", op)) {
-		cJSON_AddItemToObject(o, "session", copy);
+		if (copy)
+			cJSON_AddItemToObject(o, "session", copy);
 		copy = NULL;
 		t = cJSON_PrintUnformatted(o);
 	}

@@ -4,6 +4,8 @@
  * kato-sessions writes three kinds of record (kato-sessions(1)); here:
  *   {"session":{...}}  -> {"type":"session_update","timestamp":ts,
  *                          "op":op,"session":{...}} forwarded at once
+ *   {"session":{"op":"reset"}} -> the same without "session": the list
+ *                          starts afresh (a new kato-sessions)
  *   {"event":{...}}    -> {"type":"session_event","event_type":...,
  *                          "timestamp":ts,"data":{"current_count",
  *                          "previous_count","delta","session_id",

@@ -126,6 +126,9 @@ static int run(collector *c, watch *w)
 	tick_init_aligned(&t, c->interval_ns);
 	int64_t retry_at = clock_mono_ms(); /* connect at once */
 	int first = 1;
+	/* Whatever a reader kept from an earlier run may be gone by now. */
+	if (watch_reset(w) < 0)
+		return KL_EXIT_OK;
 	for (;;) {
 		if (!w->connected && clock_mono_ms() >= retry_at) {
 			int r = watch_connect(w, 1, err);

@@ -180,6 +180,16 @@ static int emit_session(watch *w, const sess *e, const char *op,
 	return emit(w, "session", sess_json(e, op, reason));
 }
 
+int watch_reset(watch *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o && !cJSON_AddStringToObject(o, "op", "reset")) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return emit(w, "session", o);
+}
+
 static int emit_event(watch *w, const char *type, const sess *e, size_t prev)
 {
 	if (!w->listed)

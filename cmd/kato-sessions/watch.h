@@ -63,6 +63,13 @@ void watch_free(watch *w);
  * stdout closed. */
 int watch_connect(watch *w, int subscribe, char err[WATCH_ERR_LEN]);
 
+/* Say that the list starts afresh: a "session" record {"op":"reset"},
+ * which tells whoever keeps a list of sessions from earlier records (a
+ * kato-hub fed by an earlier kato-sessions) to forget it.  The whole list
+ * follows as "added" records once Redis answers.  Returns 0, or -2 when
+ * stdout closed. */
+int watch_reset(watch *w);
+
 /* Drop both connections (the table stays, now stale). */
 void watch_drop(watch *w);
 

@@ -50,6 +50,17 @@ test('sessions list: retained updates, then deltas; removed deletes; newest firs
 	assert.equal(l.dropped, 2);
 });
 
+test('a reset (a new kato-sessions upstream) forgets every session; the list that follows is whole', () => {
+	const l = new SessionList();
+	for (const m of fixture('session-updates.ndjson.json')) l.apply(m, 1000);
+	assert.equal(l.size, 2);
+	assert.equal(l.apply({ type: 'session_update', op: 'reset', timestamp: '2026-12-02T07:00:00Z' }, 2000), 'reset');
+	assert.equal(l.size, 0);
+	l.apply({ type: 'session_update', op: 'added', session: { session_id: 's-new' } }, 2001);
+	assert.deepEqual(l.newest().map((e) => e.session_id), ['s-new']);
+	assert.equal(l.dropped, 0);
+});
+
 test('sessions list is bounded', () => {
 	const l = new SessionList(3);
 	for (let i = 0; i < 5; i++) l.apply({ op: 'added', session: { session_id: 's' + i } }, i);
