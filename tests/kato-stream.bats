@@ -287,3 +287,111 @@ put_fed_by_fd4() {
 	wait_until 2 bash -c "! kill -0 $GET_PID 2>/dev/null"
 	wait "$GET_PID"
 }
+
+# su OP ID [N]: a session_update line as kato-merge writes it.
+su() {
+	if [ "$1" = reset ]; then
+		echo '{"type":"session_update","timestamp":"2026-12-02T07:00:00.000Z","op":"reset"}'
+	else
+		printf '{"type":"session_update","timestamp":"2026-12-02T07:00:00.000Z","op":"%s","session":{"op":"%s","session_id":"%s","node_id":"n","access_count":%s}}\n' \
+			"$1" "$1" "$2" "${3:-1}"
+	fi
+}
+
+@test "kato-stream put keeps the state beside the stream: the newest active_alerts, every open session; removed and reset forget" {
+	start_redis
+	{
+		echo '{"type":"active_alerts","timestamp":"t1","alerts":[{"type":"x"}]}'
+		su added session-a
+		su added session-b
+		echo '{"type":"realtime_update","n":1}'
+		su updated session-b 5
+		su removed session-a
+		echo '{"type":"active_alerts","timestamp":"t2","alerts":[]}'
+		echo '{"type":"system_alert","n":2}'
+	} | put --url "$REDIS_URL" s
+	[ "$(rcli XLEN s)" -eq 8 ]
+	run rcli --raw HGETALL s:retained
+	assert_output $'active_alerts\n{"type":"active_alerts","timestamp":"t2","alerts":[]}'
+	run rcli --raw HKEYS s:sessions
+	assert_output session-b
+	rcli --raw HGET s:sessions session-b | jq -e '.session.access_count == 5'
+	# a new kato-sessions: the list starts afresh
+	{ su reset; su added session-c; } | put --url "$REDIS_URL" s
+	run rcli --raw HKEYS s:sessions
+	assert_output session-c
+	# a frame is not state; a session_update without an id is not kept
+	echo '{"type":"session_update","op":"added","session":{}}' | put --url "$REDIS_URL" s
+	run rcli --raw HKEYS s:sessions
+	assert_output session-c
+	run rcli --raw HKEYS s:retained
+	assert_output active_alerts
+}
+
+@test "kato-stream get --state: a late reader starts with the state, then every line after it, none twice" {
+	start_redis
+	{
+		echo '{"type":"active_alerts","timestamp":"t1","alerts":[{"type":"cpu"}]}'
+		su added session-a
+		su added session-b
+		su removed session-a
+		echo '{"type":"realtime_update","n":1}'
+	} | put --url "$REDIS_URL" s
+	start_get --url "$REDIS_URL" --state s
+	wait_until 20 out_lines 2
+	wait_until 20 xread_waiting
+	run cat "$OUT"
+	assert_line --index 0 '{"type":"active_alerts","timestamp":"t1","alerts":[{"type":"cpu"}]}'
+	assert_line --index 1 --partial '"session_id":"session-b"'
+	[ "${#lines[@]}" -eq 2 ]
+	{ su added session-c; echo '{"type":"realtime_update","n":2}'; } | put --url "$REDIS_URL" s
+	wait_until 20 out_lines 4
+	assert_equal "$(sed -n 3p "$OUT" | jq -r .session.session_id)" session-c
+	assert_equal "$(sed -n 4p "$OUT" | jq -r .n)" 2
+	# with --since, the backlog follows the state; replayed, it ends the same
+	spawn "$KL_BIN/kato-stream" get --url "$REDIS_URL" --state --since 5 s >"$BATS_TEST_TMPDIR/out2" 2>>"$ERR"
+	wait_until 20 bash -c "[ \$(wc -l <$BATS_TEST_TMPDIR/out2) -ge 10 ]"
+	# the state (its sessions in any order), then the whole backlog
+	run jq -r '[.type, (.session.session_id // .n // "")] | join(" ")' "$BATS_TEST_TMPDIR/out2"
+	assert_line --index 0 "active_alerts "
+	[ "$(sed -n 2,3p <<<"$output" | sort | paste -sd ,)" = "session_update session-b,session_update session-c" ]
+	assert_equal "$(sed -n '4,$p' <<<"$output")" "active_alerts 
+session_update session-a
+session_update session-b
+session_update session-a
+realtime_update 1
+session_update session-c
+realtime_update 2"
+	# get --state and --from-id exclude each other; put takes no --state
+	run "$KL_BIN/kato-stream" get --state --from-id 1-0 s
+	assert_failure 100
+	run "$KL_BIN/kato-stream" put --state s
+	assert_failure 100
+}
+
+@test "kato-stream get --state | kato-hub: a web node started late gives a newcomer the firing alerts and the whole session list" {
+	start_redis
+	{
+		echo '{"type":"active_alerts","timestamp":"2026-12-02T07:00:00.000Z","alerts":[{"type":"high_cpu","level":"warning"}]}'
+		for i in $(seq 1 50); do su added "session-$i"; done
+		for i in $(seq 1 20); do su removed "session-$i"; done
+		echo '{"type":"realtime_update","timestamp":"2026-12-02T07:00:00.000Z","data":{}}'
+	} | put --url "$REDIS_URL" s
+	HUB_SOCKET=$BATS_TEST_TMPDIR/hub/hub.sock
+	mkdir -m 700 "$BATS_TEST_TMPDIR/hub"
+	# get | kato-hub, as a web node runs them (through a FIFO: each is
+	# spawned, so each is stopped afterwards)
+	mkfifo "$BATS_TEST_TMPDIR/feed"
+	spawn bash -c 'exec "$0" --socket "$1" <"$2" 2>>"$3"' \
+		"$KL_BIN/kato-hub" "$HUB_SOCKET" "$BATS_TEST_TMPDIR/feed" "$ERR"
+	# no backlog (no --since): all a newcomer gets is from the state
+	spawn "$KL_BIN/kato-stream" get --url "$REDIS_URL" --state s \
+		>"$BATS_TEST_TMPDIR/feed" 2>>"$ERR"
+	wait_until 20 test -S "$HUB_SOCKET"
+	snap() { python3 "$TOP/tests/lib/hubclient.py" "$HUB_SOCKET" snap >"$BATS_TEST_TMPDIR/snap" &&
+		[ "$(jq -r 'select(.type=="session_update") | .session.session_id' "$BATS_TEST_TMPDIR/snap" | wc -l)" -eq 30 ]; }
+	wait_until 20 snap
+	jq -e -s '[.[] | select(.type=="active_alerts")][0].alerts[0].type == "high_cpu"' "$BATS_TEST_TMPDIR/snap"
+	diff <(seq 21 50 | sed 's/^/session-/' | sort) \
+		<(jq -r 'select(.type=="session_update") | .session.session_id' "$BATS_TEST_TMPDIR/snap" | sort)
+}

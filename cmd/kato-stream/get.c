@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ndj.h"
 #include "sig.h"
+#include "state.h"
 
 #define READ_COUNT "16" /* entries per XREAD: bounds one reply's size */
 #define BLOCK_MS 5000   /* XREAD BLOCK: how long one wait lasts */
@@ -20,15 +21,43 @@ typedef struct getter {
 	const char *key;
 	char last[RS_ID_LEN]; /* id of the last entry written (or the start), "" unset */
 	double since_min;     /* --since, or < 0 */
+	int state;            /* --state: the state first, once */
+	char floor[RS_ID_LEN]; /* where the state written stands, or "" */
 	unsigned long foreign; /* entries without our marker in a row */
 	trouble t;
 } getter;
 
+/* Whether stream id a comes before b (both valid ids; "MS" is "MS-0"). */
+static int id_before(const char *a, const char *b)
+{
+	unsigned long long am, as = 0, bm, bs = 0;
+	char *e;
+	am = strtoull(a, &e, 10);
+	if (*e == '-')
+		as = strtoull(e + 1, NULL, 10);
+	bm = strtoull(b, &e, 10);
+	if (*e == '-')
+		bs = strtoull(e + 1, NULL, 10);
+	return am < bm || (am == bm && as < bs);
+}
+
 /* Where to start when nothing was given: after the newest entry (or, with
- * --since, after Redis' time minus MINUTES).  Returns 0 or -1 with err. */
+ * --since, after Redis' time minus MINUTES); with --state, the state is
+ * written first and the start is no later than where it stands.  Returns
+ * 0, -1 with err, or -2 when stdout is gone. */
 static int get_start(getter *g, char err[RC_ERR_LEN])
 {
 	redisReply *rep;
+	if (g->state) {
+		int rc = state_read(g->r, g->key, g->floor, err);
+		if (rc)
+			return rc < 0 ? -2 : -1;
+		g->state = 0; /* once: a reconnect resumes after the last id */
+	}
+	if (g->floor[0] && g->since_min < 0) {
+		memcpy(g->last, g->floor, sizeof g->floor);
+		return 0;
+	}
 	if (g->since_min >= 0) {
 		if (!(rep = rconn_cmdv(g->r, err, 1, "TIME")))
 			return -1;
@@ -48,6 +77,8 @@ static int get_start(getter *g, char err[RC_ERR_LEN])
 			snprintf(g->last, sizeof g->last, "0-0");
 		else
 			snprintf(g->last, sizeof g->last, "%lld-18446744073709551615", from - 1);
+		if (g->floor[0] && id_before(g->floor, g->last))
+			memcpy(g->last, g->floor, sizeof g->floor);
 		return 0;
 	}
 	if (!(rep = rconn_cmdv(g->r, err, 6, "XREVRANGE", g->key, "+", "-", "COUNT", "1")))
@@ -136,9 +167,10 @@ static int get_once(getter *g, char err[RC_ERR_LEN])
 	return rc;
 }
 
-int run_get(rconn *r, const char *key, double since_min, const char *from_id)
+int run_get(rconn *r, const char *key, double since_min, const char *from_id,
+            int state)
 {
-	getter g = {.r = r, .key = key, .since_min = since_min};
+	getter g = {.r = r, .key = key, .since_min = since_min, .state = state};
 	if (from_id)
 		snprintf(g.last, sizeof g.last, "%s", from_id);
 	backoff b;
@@ -147,9 +179,13 @@ int run_get(rconn *r, const char *key, double since_min, const char *from_id)
 	for (;;) {
 		int rc = 1;
 		if (!r->c) {
-			if (open_stream(r, key, err) == 0 && (g.last[0] || get_start(&g, err) == 0)) {
+			int st = 0;
+			if (open_stream(r, key, err) == 0 &&
+			    (g.last[0] || (st = get_start(&g, err)) == 0)) {
 				trouble_over(&g.t, r, "reading from");
 				rc = 0;
+			} else if (st == -2) {
+				break; /* stdout is gone */
 			}
 		} else {
 			rc = get_once(&g, err);

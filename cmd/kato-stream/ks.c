@@ -30,23 +30,30 @@ void trouble_over(trouble *t, const rconn *r, const char *what)
 	t->dropped = 0;
 }
 
-/* Nonzero if line is one JSON object on one line. */
-int line_ok(const char *line, size_t len, char *why, size_t n)
+cJSON *line_parse(const char *line, size_t len, char *why, size_t n)
 {
 	if (len > NDJ_LINE_MAX) {
 		snprintf(why, n, "longer than %u bytes", NDJ_LINE_MAX);
-		return 0;
+		return NULL;
 	}
 	if (memchr(line, '\n', len) || memchr(line, '\0', len)) {
 		snprintf(why, n, "holds a newline or NUL byte");
-		return 0;
+		return NULL;
 	}
 	cJSON *j = js_parse(line, len, why, n);
-	int ok = j && cJSON_IsObject(j);
-	if (j && !ok)
+	if (j && !cJSON_IsObject(j)) {
 		snprintf(why, n, "not a JSON object");
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
+int line_ok(const char *line, size_t len, char *why, size_t n)
+{
+	cJSON *j = line_parse(line, len, why, n);
 	cJSON_Delete(j);
-	return ok;
+	return j != NULL;
 }
 
 /* Connect and check the key.  Returns 0, or -1 with err. */

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "rconn.h"
 
 #define QUEUE_DEFAULT 1000L /* put: lines held while Redis cannot take them */
@@ -30,16 +32,22 @@ void trouble_over(trouble *t, const rconn *r, const char *what);
  * bytes; else 0 with why filled. */
 int line_ok(const char *line, size_t len, char *why, size_t n);
 
+/* The same, keeping what was parsed: the object (the caller frees it
+ * with cJSON_Delete), or NULL with why filled. */
+cJSON *line_parse(const char *line, size_t len, char *why, size_t n);
+
 /* Connect and check that key is ours.  Returns 0, or -1 with err (r is
  * then closed; r->stop says if a signal cut it short). */
 int open_stream(rconn *r, const char *key, char err[RC_ERR_LEN]);
 
-/* kato-stream put: stdin into the stream key.  Returns an exit code. */
+/* kato-stream put: stdin into the stream key, and the state web nodes
+ * start from beside it (state.h).  Returns an exit code. */
 int run_put(rconn *r, const char *key, long maxlen, long queue);
 
 /* kato-stream get: the stream key to stdout, from after from_id, or the
- * last since_min minutes (>= 0), or what comes next.  Returns an exit
- * code. */
-int run_get(rconn *r, const char *key, double since_min, const char *from_id);
+ * last since_min minutes (>= 0), or what comes next; with state, the
+ * state first (state.h).  Returns an exit code. */
+int run_get(rconn *r, const char *key, double since_min, const char *from_id,
+            int state);
 
 #endif

@@ -39,9 +39,10 @@ static const char usage_text[] =
     "usage: kato-stream put [--url URL] [--maxlen N] [--queue N] [--timeout SECONDS]\n"
     "                       [STREAM]\n"
     "       kato-stream get [--url URL] [--since MINUTES | --from-id ID]\n"
-    "                       [--timeout SECONDS] [STREAM]\n"
+    "                       [--state] [--timeout SECONDS] [STREAM]\n"
     "\n"
-    "put: add each NDJSON line on stdin to the Redis Stream STREAM.\n"
+    "put: add each NDJSON line on stdin to the Redis Stream STREAM, and keep\n"
+    "beside it the state a hub gives newcomers (see --state).\n"
     "get: write the lines of STREAM on stdout as they are added, resuming\n"
     "after the last one written when Redis comes back.\n"
     "\n"
@@ -55,6 +56,9 @@ static const char usage_text[] =
     "                         (default 1000; 0: drop at once)\n"
     "  -s, --since MINUTES    get: start with the entries of the last MINUTES\n"
     "  -f, --from-id ID       get: start after the entry ID\n"
+    "  -S, --state            get: first the state a hub keeps for newcomers\n"
+    "                         (the firing alerts, every open session), as\n"
+    "                         put keeps it beside the stream\n"
     "  -t, --timeout SECONDS  connecting and each command (default 2)\n"
     "  -h, --help             show this text\n"
     "\n"
@@ -117,6 +121,7 @@ int main(int argc, char **argv)
 	int maxlen_given = 0;
 	long queue = QUEUE_DEFAULT;
 	int queue_given = 0;
+	int state = 0;
 
 	static const struct option opts[] = {
 	    {"url", required_argument, NULL, 'u'},
@@ -124,13 +129,14 @@ int main(int argc, char **argv)
 	    {"queue", required_argument, NULL, 'q'},
 	    {"since", required_argument, NULL, 's'},
 	    {"from-id", required_argument, NULL, 'f'},
+	    {"state", no_argument, NULL, 'S'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int o;
 	optind = 2;
-	while ((o = getopt_long(argc, argv, "u:m:q:s:f:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "u:m:q:s:f:St:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u': url = optarg; break;
 		case 'm':
@@ -147,13 +153,17 @@ int main(int argc, char **argv)
 				log_usage("bad --from-id '%.40s': want a stream id, MS or MS-SEQ", optarg);
 			from_id = optarg;
 			break;
+		case 'S': state = 1; break;
 		case 't': timeout = opt_seconds("--timeout", optarg); break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
 		}
 	}
-	if (put && (since >= 0 || from_id))
-		log_usage("--since and --from-id are for get");
+	if (put && (since >= 0 || from_id || state))
+		log_usage("--since, --from-id and --state are for get");
+	if (state && from_id)
+		log_usage("--state and --from-id exclude each other: a reader that "
+		          "resumes has the state");
 	if (!put && (maxlen_given || queue_given))
 		log_usage("--maxlen and --queue are for put");
 	if (since >= 0 && from_id)
@@ -174,7 +184,7 @@ int main(int argc, char **argv)
 		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
 	rconn r;
 	rconn_init(&r, &u, sigfd, (int)(timeout / 1000000));
-	int rc = put ? run_put(&r, key, maxlen, queue) : run_get(&r, key, since, from_id);
+	int rc = put ? run_put(&r, key, maxlen, queue) : run_get(&r, key, since, from_id, state);
 	rconn_close(&r);
 	/* The password lived in u and r.url: leave no copy behind. */
 	explicit_bzero(&u, sizeof u);

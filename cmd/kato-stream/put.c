@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ndj.h"
 #include "sig.h"
+#include "state.h"
 
 #define QUEUE_BYTES (64u << 20) /* and at most this many bytes of them */
 
@@ -23,6 +24,7 @@ typedef struct pending {
 	char *s;      /* one line, malloc'd */
 	size_t len;   /* its length */
 	uint64_t seq; /* its number in this put's input, for RS_PUTSEQ */
+	state_op *op; /* what it changes in the state, malloc'd, or NULL */
 } pending;
 
 typedef struct putter {
@@ -83,16 +85,18 @@ static void q_pop(putter *p, int dropped)
 	pending *e = &p->q[p->head];
 	p->qbytes -= e->len;
 	free(e->s);
+	free(e->op);
 	e->s = NULL;
+	e->op = NULL;
 	p->head = (p->head + 1) % p->qcap;
 	p->qn--;
 	if (dropped)
 		p->t.dropped++;
 }
 
-/* Queue a copy of line; the oldest lines make room (and are counted as
- * dropped) when the queue is full. */
-static void q_push(putter *p, const char *line, size_t len)
+/* Queue a copy of line, and what it changes in the state; the oldest
+ * lines make room (and are counted as dropped) when the queue is full. */
+static void q_push(putter *p, const char *line, size_t len, const state_op *op)
 {
 	if (p->qcap == 0) {
 		p->t.dropped++;
@@ -101,13 +105,18 @@ static void q_push(putter *p, const char *line, size_t len)
 	while (p->qn && (p->qn == p->qcap || p->qbytes + len > QUEUE_BYTES))
 		q_pop(p, 1);
 	char *c = malloc(len + 1);
-	if (!c) {
+	state_op *o = op->kind != ST_NONE ? malloc(sizeof *o) : NULL;
+	if (!c || (op->kind != ST_NONE && !o)) {
+		free(c);
+		free(o);
 		p->t.dropped++;
 		return;
 	}
 	memcpy(c, line, len);
 	c[len] = 0;
-	p->q[(p->head + p->qn) % p->qcap] = (pending){c, len, ++p->seq};
+	if (o)
+		*o = *op;
+	p->q[(p->head + p->qn) % p->qcap] = (pending){c, len, ++p->seq, o};
 	p->qn++;
 	p->qbytes += len;
 }
@@ -141,6 +150,13 @@ static int put_flush(putter *p)
 			}
 		}
 		const pending *e = &p->q[p->head];
+		/* the state first: whatever the stream holds, the state has */
+		if (e->op && state_put(p->r, p->key, e->op, e->s, e->len, err) < 0) {
+			if (p->r->stop)
+				return -1;
+			put_failed(p, err);
+			return 0;
+		}
 		char tag[64];
 		put_tag(p, e, tag, sizeof tag);
 		const char *argv[] = {"XADD", p->key, "MAXLEN", "~", p->maxlen, "*",
@@ -209,11 +225,15 @@ int run_put(rconn *r, const char *key, long maxlen, long queue)
 				         in.lineno, NDJ_LINE_MAX);
 				continue;
 			}
-			if (!line_ok(line, len, why, sizeof why)) {
+			cJSON *j = line_parse(line, len, why, sizeof why);
+			if (!j) {
 				log_warn("stdin line %lu: %s, skipped", in.lineno, why);
 				continue;
 			}
-			q_push(&p, line, len);
+			state_op op;
+			state_classify(j, &op);
+			cJSON_Delete(j);
+			q_push(&p, line, len, &op);
 			if (put_flush(&p) < 0)
 				goto out;
 		}
