@@ -151,7 +151,8 @@ async function load() {
 		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
 		renderMarks();
 		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
-			(answer.tier === 'coarse' ? ' (per-minute averages)' : '') + '.';
+			(answer.tier === 'coarse' ? ' (per-minute averages)'
+				: answer.tier === 'hour' ? ' (hourly averages)' : '') + '.';
 	} catch (e) {
 		if (gen !== st.gen) return;
 		st.status.textContent = `History unavailable: ${e && e.message ? e.message : e}`;

@@ -40,7 +40,7 @@
 static const char usage_text[] =
     "usage: kato-history [--dir DIR] [--sink] [--fine-step SECONDS]\n"
     "                    [--fine-span SECONDS] [--coarse-span SECONDS]\n"
-    "                    [--max-series N] [--max-marks N]\n"
+    "                    [--hour-span SECONDS] [--max-series N] [--max-marks N]\n"
     "\n"
     "Copy NDJSON from stdin to stdout unchanged and keep the numbers of\n"
     "every realtime_update frame, and the alerts and session events, in a\n"
@@ -55,13 +55,15 @@ static const char usage_text[] =
     "      --fine-step SECONDS  fine tier step (3)\n"
     "      --fine-span SECONDS  fine tier kept for (3600)\n"
     "      --coarse-span SECONDS  per-minute min/avg/max kept for (604800)\n"
+    "      --hour-span SECONDS  per-hour min/avg/max kept for (7776000, 90 d):\n"
+    "                           whole hours, at least the coarse span\n"
     "      --max-series N       most series, a multiple of 64 (1024)\n"
     "      --max-marks N        alert and session marks kept (4096)\n"
     "  -h, --help               show this text\n"
     "\n"
     "Tiers and bounds are fixed when a store is made.\n";
 
-enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_SERIES, OPT_MARKS, OPT_PRINT };
+enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_HSPAN, OPT_SERIES, OPT_MARKS, OPT_PRINT };
 
 static const struct option long_opts[] = {
     {"dir", required_argument, NULL, 'd'},
@@ -70,6 +72,7 @@ static const struct option long_opts[] = {
     {"fine-step", required_argument, NULL, OPT_FSTEP},
     {"fine-span", required_argument, NULL, OPT_FSPAN},
     {"coarse-span", required_argument, NULL, OPT_CSPAN},
+    {"hour-span", required_argument, NULL, OPT_HSPAN},
     {"max-series", required_argument, NULL, OPT_SERIES},
     {"max-marks", required_argument, NULL, OPT_MARKS},
     {"help", no_argument, NULL, 'h'},
@@ -257,6 +260,7 @@ int main(int argc, char **argv)
 		case OPT_FSTEP: c.fine_step_ms = whole("--fine-step", optarg, 1, 3600) * 1000; break;
 		case OPT_FSPAN: c.fine_span_ms = whole("--fine-span", optarg, 60, 86400 * 7) * 1000; break;
 		case OPT_CSPAN: c.coarse_span_ms = whole("--coarse-span", optarg, 60, 86400 * 3660) * 1000; break;
+		case OPT_HSPAN: c.hour_span_ms = whole("--hour-span", optarg, 3600, 86400LL * 3660) * 1000; break;
 		case OPT_SERIES: c.max_series = (uint32_t)whole("--max-series", optarg, 64, 65536); break;
 		case OPT_MARKS: c.max_marks = (uint32_t)whole("--max-marks", optarg, 16, 1000000); break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
