@@ -308,3 +308,31 @@ store_week() {
 	get "/api/v1/history" -X POST
 	[ "$HTTP_STATUS" = 405 ]
 }
+
+@test "the history API as CGI: no CORS header unless an origin is configured (as kato-snapshot); OPTIONS; a bad origin is a 500" {
+	gen --start "$H0" --count 3 >"$FR/in"
+	store --sink <"$FR/in"
+	cgi() { env REQUEST_METHOD="$1" SCRIPT_NAME=/ PATH_INFO=/api/v1/history QUERY_STRING="since=$H0&until=$((H0 + 6))&series=host.cpu_percent" \
+		"$KL_BIN/kato-history-query" --dir "$STORE" --now "$((H0 + 9))" "${@:2}" 2>>"$BATS_TEST_TMPDIR/query.err" | tr -d '\r'; }
+	run cgi GET
+	assert_line 'Status: 200 OK'
+	assert_line 'Content-Type: application/json'
+	refute_output --partial 'Access-Control'
+	jq -e '.series["host.cpu_percent"] == [0,1,2]' <<<"$(sed '1,/^$/d' <<<"$output")"
+	run cgi HEAD
+	assert_line 'Status: 200 OK'
+	[ -z "$(sed '1,/^$/d' <<<"$output")" ]
+	run cgi GET --cors-origin https://ops.example.com
+	assert_line 'Access-Control-Allow-Origin: https://ops.example.com'
+	assert_line 'Vary: Origin'
+	run cgi OPTIONS --cors-origin https://ops.example.com
+	assert_line 'Status: 204 No Content'
+	assert_line 'Access-Control-Allow-Methods: GET, HEAD, OPTIONS'
+	run cgi POST
+	assert_line 'Status: 405 Method Not Allowed'
+	assert_line 'Allow: GET, HEAD, OPTIONS'
+	run cgi GET --cors-origin 'https://x.example.com
+Set-Cookie: a=b'
+	assert_line 'Status: 500 Internal Server Error'
+	refute_output --partial 'Set-Cookie'
+}
