@@ -171,7 +171,9 @@ async function load() {
 			c.cols = toColumns(c.chart, answer);
 			draw(c);
 		}
-		mark('history-drawn');
+		/* uPlot draws its canvases in microtasks queued as each chart was
+		 * made: this one runs after them */
+		queueMicrotask(() => mark('history-drawn'));
 		/* frames that came while the answer was on its way */
 		for (const [ft, f] of st.pending) append(f, ft);
 		st.pending = [];

@@ -23,6 +23,14 @@ try {
 	for (let i = 0; i < RUNS; i++) {
 		const ctx = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
 		const page = await ctx.newPage();
+		/* the main thread's long tasks (over 50 ms) before the charts are drawn */
+		await page.addInitScript(() => {
+			window.__long = [];
+			try {
+				new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([Math.round(e.startTime), Math.round(e.duration)]); })
+					.observe({ type: 'longtask', buffered: true });
+			} catch (e) { /* no longtask timing */ }
+		});
 		await page.goto(url);
 		await page.waitForFunction(() => performance.getEntriesByName('history-drawn').length > 0,
 			null, { timeout: 30000, polling: 10 });
@@ -42,13 +50,15 @@ try {
 					Math.round(Math.max(...mods.map((e) => e.responseEnd)))],
 				nmodules: mods.length,
 				historyJs: span(one(/\/history\.js/)),
+				histdata: span(one(/\/histdata\.js/)),
+				long: window.__long.filter(([t]) => t <= performance.getEntriesByName('history-answered')[0].startTime),
 				uplot: span(one(/uPlot\.esm\.js/)),
 				answer: span(one(/\/api\/v1\/history\?/)),
 				events: span(one(/\/api\/v1\/events\?/)),
 			};
 		});
 		rows.push(r);
-		console.log(`run ${i + 1}: drawn ${r.drawn} ms | html ${r.html} | ${r.nmodules} modules ${r.modules.join('-')} | DOMContentLoaded ${r.dcl} | history.js ${r.historyJs} | asked ${r.asked} | uPlot ${r.uplot} | /api/v1/history ${r.answer} | events ${r.events} | answered ${r.answered}`);
+		console.log(`run ${i + 1}: drawn ${r.drawn} ms | html ${r.html} | ${r.nmodules} modules ${r.modules.join('-')} | DOMContentLoaded ${r.dcl} | history.js ${r.historyJs} | histdata.js ${r.histdata} | asked ${r.asked} | uPlot ${r.uplot} | /api/v1/history ${r.answer} | events ${r.events} | answered ${r.answered} | long tasks up to then [start, ms]: ${JSON.stringify(r.long)}`);
 		await ctx.close();
 	}
 } finally {

@@ -4,7 +4,9 @@
 # websocketd (static files and the history API as CGI, as kato-live
 # serves them) over a store holding the last hour of 50 containers.
 # Needs /usr/bin/chromium and tests/browser's playwright-core
-# (scripts/install-deps).  Raw results in build/bench/first-paint/.
+# (scripts/install-deps).  WEB=DIR serves another copy of web/ (to
+# compare; its history.js must set the marks).  Raw results in
+# build/bench/first-paint/.
 set -u
 cd "$(dirname "$0")/../.." || exit 111
 top=$PWD bin=$top/bin out=$top/build/bench/first-paint
@@ -16,7 +18,7 @@ python3 tests/lib/histframes.py --containers 50 --rates --start "$h0" --count 12
 KATO_LIVE_HISTORY_DIR=$out/store KATO_LIVE_ENV_FILE= scripts/kato-live --cgi-tree "$out/cgi" --bin "$bin" 2>/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 websocketd --address 127.0.0.1 --port "$port" --maxforks 50 --cgidir "$out/cgi" \
-	--staticdir "$top/web" /bin/cat >/dev/null 2>"$out/websocketd.err" &
+	--staticdir "${WEB:-$top/web}" /bin/cat >/dev/null 2>"$out/websocketd.err" &
 ws=$!
 trap 'kill $ws 2>/dev/null; wait $ws 2>/dev/null' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
