@@ -3,7 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "cfg.h"
 #include "cgi.h"
+#include "clock.h"
+#include "exitcode.h"
 
 #include "pct.h"
 
@@ -57,21 +62,119 @@ const char *cgi_reason(int status)
 	return "Error";
 }
 
-int cgi_respond(int status, const char *body, size_t len, int head_only,
-                const char *allow)
+int cgi_begin(cgi_req *rq, const char *arg)
 {
-	printf("Status: %d %s\r\n", status, cgi_reason(status));
-	if (body)
-		printf("Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
+	memset(rq, 0, sizeof *rq);
+	rq->arg = arg;
+	rq->method = getenv("REQUEST_METHOD");
+	if (!arg && !rq->method)
+		return -1;
+	rq->path_ok = cgi_path(rq->path, sizeof rq->path, arg) == 0;
+	if (!rq->path_ok)
+		rq->path[0] = '\0';
+	rq->query = cgi_query(arg);
+	rq->head = rq->method && !strcmp(rq->method, "HEAD");
+	return 0;
+}
+
+int cgi_method(const cgi_req *rq)
+{
+	if (!rq->method || !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD"))
+		return 0;
+	return strcmp(rq->method, "OPTIONS") ? 405 : 204;
+}
+
+/* Is origin fit for an Access-Control-Allow-Origin header: "*", or
+ * http(s)://host[:port] with nothing that could end the header line? */
+static int origin_ok(const char *origin)
+{
+	if (!strcmp(origin, "*"))
+		return 1;
+	const char *h = !strncmp(origin, "http://", 7)    ? origin + 7
+	              : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+	if (!h || !*h || strlen(origin) > 255)
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]", *h)))
+			return 0;
+	return 1;
+}
+
+int cgi_settings(const char *env_file, const char *cors_opt, char cors[256],
+                 char why[256])
+{
+	_Static_assert(CFG_ERR_LEN == 256, "why holds a cfg error");
+	cors[0] = '\0';
+	if ((env_file ? cfg_load_file(env_file, why) : cfg_init(why)) < 0)
+		return -1;
+	const char *v = cors_opt ? cors_opt : cfg_get("KATO_LIVE_CORS_ORIGIN");
+	if (!v || !*v)
+		return 0;
+	if (!origin_ok(v)) {
+		snprintf(why, 256, "KATO_LIVE_CORS_ORIGIN: not an origin "
+		         "(http(s)://host[:port] or *)");
+		return -1;
+	}
+	snprintf(cors, 256, "%s", v);
+	return 0;
+}
+
+cJSON *cgi_error_obj(const char *msg)
+{
+	char now[CLOCK_ISO_LEN];
+	cJSON *e = cJSON_CreateObject();
+	if (!e || !cJSON_AddStringToObject(e, "error", msg) ||
+	    !cJSON_AddStringToObject(e, "timestamp", clock_iso_now(now))) {
+		cJSON_Delete(e);
+		return NULL;
+	}
+	return e;
+}
+
+char *cgi_json_text(const cJSON *j, size_t *len)
+{
+	char *t = cJSON_PrintUnformatted(j);
+	if (!t)
+		return NULL;
+	size_t n = strlen(t);
+	char *nt = realloc(t, n + 2);
+	if (!nt) {
+		free(t);
+		return NULL;
+	}
+	memcpy(nt + n, "\n", 2);
+	*len = n + 1;
+	return nt;
+}
+
+int cgi_finish(const cgi_req *rq, const cgi_resp *r)
+{
+	if (rq->arg) {
+		if (r->body)
+			fwrite(r->body, 1, r->len, stdout);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return KL_EXIT_TEMP;
+		return r->status == 200 ? KL_EXIT_OK : KL_EXIT_NO;
+	}
+	printf("Status: %d %s\r\n", r->status, cgi_reason(r->status));
+	if (r->body)
+		printf("Content-Type: application/json\r\nContent-Length: %zu\r\n", r->len);
 	printf("Cache-Control: no-store\r\n"
-	       "Access-Control-Allow-Origin: *\r\n"
 	       "X-Content-Type-Options: nosniff\r\n");
-	if (allow)
-		printf("Allow: %s\r\nAccess-Control-Allow-Methods: %s\r\n"
+	int cors = r->cors && *r->cors;
+	if (cors)
+		printf("Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n", r->cors);
+	if (r->allow)
+		printf("Allow: %s\r\n", r->allow);
+	if (r->allow && cors)
+		printf("Access-Control-Allow-Methods: %s\r\n"
 		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
-		       allow, allow);
+		       r->allow);
+	if (r->data_ts && *r->data_ts)
+		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
 	printf("\r\n");
-	if (body && !head_only)
-		fwrite(body, 1, len, stdout);
-	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+	if (r->body && !rq->head)
+		fwrite(r->body, 1, r->len, stdout);
+	return fflush(stdout) == 0 && !ferror(stdout) ? KL_EXIT_OK : KL_EXIT_TEMP;
 }

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,11 @@ typedef struct meta_rec {
 	char magic[8];
 	int64_t fine_step_ms, fine_span_ms, coarse_step_ms, coarse_span_ms;
 	uint32_t max_series, max_marks;
+	int64_t hour_span_ms;         /* version 2 on: the hour tier */
 } meta_rec;
+
+/* A version 1 meta record (before the hour tier) ends here. */
+#define META_V1_LEN offsetof(meta_rec, hour_span_ms)
 
 typedef struct series_rec {
 	uint32_t sum;
@@ -40,9 +45,10 @@ typedef struct fine_row {
 	float v[HIST_BLOCK];
 } fine_row;
 
-typedef struct coarse_row {
+typedef struct coarse_row {         /* also the hour tier's rows */
 	uint32_t sum;
-	uint32_t frames;              /* fine steps seen in this minute */
+	uint32_t frames;              /* fine steps seen in this minute; in
+	                               * an hour row, minute rows seen */
 	int64_t slot;
 	float min[HIST_BLOCK], avg[HIST_BLOCK], max[HIST_BLOCK];
 } coarse_row;
@@ -56,6 +62,7 @@ typedef struct mark_rec {
 } mark_rec;
 
 _Static_assert(sizeof(series_rec) == 128, "series record size");
+_Static_assert(sizeof(meta_rec) == 64 && META_V1_LEN == 56, "meta record size");
 _Static_assert(sizeof(mark_rec) == 512, "mark record size");
 _Static_assert(HIST_MARK_MAX < sizeof(((mark_rec *)0)->json), "mark room");
 
@@ -77,8 +84,11 @@ struct hist {
 	hist_cfg cfg;
 	int writable;
 	int meta_fd, series_fd, marks_fd;
-	uint32_t fine_slots, coarse_slots, nblocks;
+	uint32_t fine_slots, coarse_slots, hour_slots, nblocks;
+	uint32_t meta_version;      /* 1: made before the hour tier (a reader
+	                             * then has no hour files: hour_slots 0) */
 	int *fine_fd, *coarse_fd;   /* per block, -1 when absent */
+	int *hour_fd;               /* per block, -1 when absent */
 	col *cols;
 	uint32_t ncols;             /* 1 + highest column in use */
 	int *hash;                  /* open addressing: column or -1 */
@@ -129,14 +139,15 @@ void hist_cfg_defaults(hist_cfg *c)
 	c->coarse_span_ms = (int64_t)7 * 24 * 3600 * 1000;
 	c->max_series = 1024;
 	c->max_marks = 4096;
+	c->hour_span_ms = (int64_t)90 * 24 * HIST_HOUR_MS;
 }
 
 int hist_cfg_check(const hist_cfg *c, char err[HIST_ERR_LEN])
 {
 	if (c->fine_step_ms <= 0 || c->coarse_step_ms <= 0 ||
-	    c->coarse_step_ms % c->fine_step_ms) {
+	    c->coarse_step_ms % c->fine_step_ms || HIST_HOUR_MS % c->coarse_step_ms) {
 		set_err(err, "the coarse step (%lld ms) must be a multiple of the fine "
-		        "step (%lld ms)", (long long)c->coarse_step_ms,
+		        "step (%lld ms) and divide an hour", (long long)c->coarse_step_ms,
 		        (long long)c->fine_step_ms);
 		return -1;
 	}
@@ -152,6 +163,13 @@ int hist_cfg_check(const hist_cfg *c, char err[HIST_ERR_LEN])
 	    c->coarse_span_ms / c->coarse_step_ms > 10000000) {
 		set_err(err, "the coarse span (%lld ms) must be a multiple of its step, "
 		        "at most 10^7 steps", (long long)c->coarse_span_ms);
+		return -1;
+	}
+	if (c->hour_span_ms < c->coarse_span_ms || c->hour_span_ms % HIST_HOUR_MS ||
+	    c->hour_span_ms / HIST_HOUR_MS > 10000000) {
+		set_err(err, "the hour span (%lld s) must be whole hours, at least the "
+		        "coarse span (%lld s)", (long long)c->hour_span_ms / 1000,
+		        (long long)c->coarse_span_ms / 1000);
 		return -1;
 	}
 	if (c->max_series < HIST_BLOCK || c->max_series % HIST_BLOCK ||
@@ -242,11 +260,12 @@ static void file_path(const hist *h, char *buf, size_t len, const char *name,
 		snprintf(buf, len, "%s/%s.%03d", h->dir, name, block);
 }
 
-/* Make a file of size bytes, all zero (every record in it empty), under
- * its name at once: written as NAME.tmp, synced, renamed.  A crash leaves
- * either no file or a whole one.  Returns an fd open read-write, or -1. */
+/* Make a file of size bytes, all zero (every record in it empty) but
+ * for its first headlen bytes, head, under its name at once: written as
+ * NAME.tmp, synced, renamed.  A crash leaves either no file, the old one,
+ * or a whole new one.  Returns an fd open read-write, or -1. */
 static int create_file(hist *h, const char *name, int block, off_t size,
-                       char err[HIST_ERR_LEN])
+                       const void *head, size_t headlen, char err[HIST_ERR_LEN])
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	file_path(h, path, sizeof path, name, block);
@@ -259,6 +278,8 @@ static int create_file(hist *h, const char *name, int block, off_t size,
 	int r = posix_fallocate(fd, 0, size);
 	if (r == EOPNOTSUPP || r == EINVAL)
 		r = ftruncate(fd, size) < 0 ? errno : 0;
+	if (!r && headlen && full_pwrite(fd, head, headlen, 0) < 0)
+		r = errno;
 	if (r || fsync(fd) < 0 || rename(tmp, path) < 0) {
 		set_err(err, "unable to make %s (%lld bytes): %s", path,
 		        (long long)size, strerror(r ? r : errno));
@@ -298,14 +319,17 @@ static int open_file(hist *h, const char *name, int block, off_t size,
 	}
 	if (!h->writable || !create)
 		return -2;
-	return create_file(h, name, block, size, err);
+	return create_file(h, name, block, size, NULL, 0, err);
 }
 
 static off_t fine_size(const hist *h) { return (off_t)h->fine_slots * sizeof(fine_row); }
 static off_t coarse_size(const hist *h) { return (off_t)h->coarse_slots * sizeof(coarse_row); }
+static off_t hour_size(const hist *h) { return (off_t)h->hour_slots * sizeof(coarse_row); }
 
 /* The block files of block b: open (or make) them.  Returns 0, 1 if a
- * reader finds them absent, -1 with err. */
+ * reader finds them absent, -1 with err.  The hour file may be absent for
+ * a reader (a store made before the hour tier): its fd stays -1; a writer
+ * makes it beside the others. */
 static int open_block(hist *h, uint32_t b, int create, char err[HIST_ERR_LEN])
 {
 	if (h->fine_fd[b] >= 0)
@@ -325,8 +349,16 @@ static int open_block(hist *h, uint32_t b, int create, char err[HIST_ERR_LEN])
 	}
 	if (f == -2)
 		return 1;
+	int o = -2;
+	if (h->hour_slots &&
+	    (o = open_file(h, "hour", (int)b, hour_size(h), h->writable, err)) == -1) {
+		close(f);
+		close(c);
+		return -1;
+	}
 	h->fine_fd[b] = f;
 	h->coarse_fd[b] = c;
+	h->hour_fd[b] = o >= 0 ? o : -1;
 	return 0;
 }
 
@@ -427,6 +459,22 @@ static int load_series(hist *h, char err[HIST_ERR_LEN])
 
 /* --- open / close ----------------------------------------------------------- */
 
+/* The meta record for cfg (version 2). */
+static void meta_fill(meta_rec *m, const hist_cfg *c)
+{
+	memset(m, 0, sizeof *m);
+	m->version = 2;
+	memcpy(m->magic, META_MAGIC, sizeof m->magic);
+	m->fine_step_ms = c->fine_step_ms;
+	m->fine_span_ms = c->fine_span_ms;
+	m->coarse_step_ms = c->coarse_step_ms;
+	m->coarse_span_ms = c->coarse_span_ms;
+	m->max_series = c->max_series;
+	m->max_marks = c->max_marks;
+	m->hour_span_ms = c->hour_span_ms;
+	m->sum = REC_SUM(m);
+}
+
 static int meta_load_or_make(hist *h, const hist_cfg *want, char err[HIST_ERR_LEN])
 {
 	char path[PATH_MAX];
@@ -439,48 +487,69 @@ static int meta_load_or_make(hist *h, const hist_cfg *want, char err[HIST_ERR_LE
 		return -1;
 	}
 	if (fd < 0) {
-		memset(&m, 0, sizeof m);
-		m.version = 1;
-		memcpy(m.magic, META_MAGIC, sizeof m.magic);
-		m.fine_step_ms = want->fine_step_ms;
-		m.fine_span_ms = want->fine_span_ms;
-		m.coarse_step_ms = want->coarse_step_ms;
-		m.coarse_span_ms = want->coarse_span_ms;
-		m.max_series = want->max_series;
-		m.max_marks = want->max_marks;
-		m.sum = REC_SUM(&m);
-		fd = create_file(h, "meta", -1, sizeof m, err);
+		meta_fill(&m, want);
+		fd = create_file(h, "meta", -1, sizeof m, &m, sizeof m, err);
 		if (fd < 0)
 			return -1;
-		if (full_pwrite(fd, &m, sizeof m, 0) < 0 || fsync(fd) < 0) {
-			set_err(err, "unable to write %s: %s", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-	} else if (full_pread(fd, &m, sizeof m, 0) < 0 || m.sum != REC_SUM(&m) ||
-	           memcmp(m.magic, META_MAGIC, sizeof m.magic) || m.version != 1) {
+	} else if (full_pread(fd, &m, sizeof m, 0) < 0 ||
+	           memcmp(m.magic, META_MAGIC, sizeof m.magic) ||
+	           (m.version == 1 ? m.sum != hist_sum((char *)&m + 4, META_V1_LEN - 4)
+	                           : m.version != 2 || m.sum != REC_SUM(&m))) {
 		set_err(err, "%s: not a kato-history store (or damaged)", path);
 		close(fd);
 		return -1;
 	}
 	h->meta_fd = fd;
+	h->meta_version = m.version;
 	hist_cfg got = {m.fine_step_ms, m.fine_span_ms, m.coarse_step_ms,
-	                m.coarse_span_ms, m.max_series, m.max_marks};
+	                m.coarse_span_ms, m.max_series, m.max_marks, m.hour_span_ms};
+	if (m.version == 1) {
+		/* Made before the hour tier: a writer adds it with its own span
+		 * (hist_open records it); a reader has none. */
+		if (want)
+			got.hour_span_ms = want->hour_span_ms;
+		else
+			got.hour_span_ms = got.coarse_span_ms + HIST_HOUR_MS - 1 -
+			                   (got.coarse_span_ms + HIST_HOUR_MS - 1) % HIST_HOUR_MS;
+	}
 	if (hist_cfg_check(&got, err) < 0)
 		return -1;
 	if (h->writable && memcmp(&got, want, sizeof got)) {
 		set_err(err, "%s was made with other tiers or bounds (fine %llds for "
-		        "%llds, coarse %llds for %llds, %u series, %u marks): use "
-		        "those, another folder, or remove it",
+		        "%llds, coarse %llds for %llds, hours for %llds, %u series, "
+		        "%u marks): use those, another folder, or remove it",
 		        h->dir, (long long)got.fine_step_ms / 1000,
 		        (long long)got.fine_span_ms / 1000,
 		        (long long)got.coarse_step_ms / 1000,
-		        (long long)got.coarse_span_ms / 1000, got.max_series,
+		        (long long)got.coarse_span_ms / 1000,
+		        (long long)got.hour_span_ms / 1000, got.max_series,
 		        got.max_marks);
 		return -1;
 	}
 	h->cfg = got;
+	return 0;
+}
+
+/* A version 1 store (before the hour tier), opened by its locked writer:
+ * meta becomes version 2 with the hour span.  The new record is written
+ * whole beside the old one and renamed over it, then locked in turn: a
+ * second writer finds one or the other locked. */
+static int meta_upgrade(hist *h, char err[HIST_ERR_LEN])
+{
+	meta_rec m;
+	meta_fill(&m, &h->cfg);
+	int fd = create_file(h, "meta", -1, sizeof m, &m, sizeof m, err);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		set_err(err, "%s: %s", h->dir, errno == EWOULDBLOCK
+		        ? "another kato-history writes there" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(h->meta_fd);
+	h->meta_fd = fd;
+	h->meta_version = 2;
 	return 0;
 }
 
@@ -513,6 +582,129 @@ static uint64_t newest_mark(hist *h)
 			best = r.seq;
 	}
 	return best;
+}
+
+/* --- the hour tier ------------------------------------------------------- */
+
+/* floor(a / b) for b > 0 */
+static int64_t floordiv(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+static int64_t minutes_per_hour(const hist *h)
+{
+	return HIST_HOUR_MS / h->cfg.coarse_step_ms;
+}
+
+/* The hour a fine step falls in. */
+static int64_t hour_of_slot(const hist *h, int64_t slot)
+{
+	return floordiv(slot * h->cfg.fine_step_ms, HIST_HOUR_MS);
+}
+
+/* Is the row at p (len bytes) the valid row of step slot? */
+static int row_valid(const void *p, size_t len, int64_t slot)
+{
+	int64_t rs;
+	uint32_t sum;
+	memcpy(&sum, p, sizeof sum);
+	memcpy(&rs, (const char *)p + 8, sizeof rs);
+	return rs == slot && sum == hist_sum((const char *)p + 4, len - 4);
+}
+
+/* The hour row of hour made from one block's minute rows, read from map
+ * (the coarse file mapped) or, when map is NULL, from fd: the min of
+ * their mins, the mean of their averages, the max of their maxes, per
+ * column; frames is the number of minute rows found.  Returns it (0: no
+ * minute of that hour is stored, *out is not a row). */
+static uint32_t hour_build(const hist *h, const char *map, int fd, int64_t hour,
+                           coarse_row *out)
+{
+	acc a[HIST_BLOCK];
+	memset(a, 0, sizeof a);
+	uint32_t rows = 0;
+	int64_t per = minutes_per_hour(h);
+	coarse_row r;
+	for (int64_t m = hour * per; m < (hour + 1) * per; m++) {
+		off_t off = (off_t)(m % h->coarse_slots) * (off_t)sizeof r;
+		if (map)
+			memcpy(&r, map + off, sizeof r);
+		else if (full_pread(fd, &r, sizeof r, off) < 0)
+			continue;
+		if (!row_valid(&r, sizeof r, m))
+			continue;
+		rows++;
+		for (int k = 0; k < HIST_BLOCK; k++) {
+			if (isnan(r.avg[k]))
+				continue;
+			if (!a[k].n || r.min[k] < a[k].min)
+				a[k].min = r.min[k];
+			if (!a[k].n || r.max[k] > a[k].max)
+				a[k].max = r.max[k];
+			a[k].sum += r.avg[k];
+			a[k].n++;
+		}
+	}
+	if (!rows)
+		return 0;
+	out->frames = rows;
+	out->slot = hour;
+	for (int k = 0; k < HIST_BLOCK; k++) {
+		if (a[k].n) {
+			out->min[k] = (float)a[k].min;
+			out->avg[k] = (float)(a[k].sum / a[k].n);
+			out->max[k] = (float)a[k].max;
+		} else {
+			out->min[k] = out->avg[k] = out->max[k] = NAN;
+		}
+	}
+	out->sum = REC_SUM(out);
+	return rows;
+}
+
+/* Write the hour rows of hour from the minute rows, in every block (when
+ * missing: only where the hour file lacks a valid row of that hour).
+ * Returns 0, or -1 with err. */
+static int hour_close(hist *h, int64_t hour, int missing, char err[HIST_ERR_LEN])
+{
+	off_t off = (off_t)(hour % h->hour_slots) * (off_t)sizeof(coarse_row);
+	for (uint32_t b = 0; b < h->nblocks; b++) {
+		coarse_row r;
+		if (h->coarse_fd[b] < 0 || h->hour_fd[b] < 0)
+			continue;
+		if (missing && full_pread(h->hour_fd[b], &r, sizeof r, off) == 0 &&
+		    row_valid(&r, sizeof r, hour))
+			continue;
+		if (hour_build(h, NULL, h->coarse_fd[b], hour, &r) &&
+		    full_pwrite(h->hour_fd[b], &r, sizeof r, off) < 0) {
+			set_err(err, "unable to write %s/hour.%03u: %s", h->dir, b,
+			        strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* On opening for writing: the hours before the newest one stored that
+ * the minute tier holds and the hour tier lacks (a crash before an hour
+ * was closed, or a store made before the hour tier) get their rows. */
+static int hours_fill(hist *h, char err[HIST_ERR_LEN])
+{
+	if (h->last_slot < 0)
+		return 0;
+	int64_t last = hour_of_slot(h, h->last_slot);
+	int64_t last_minute = floordiv(h->last_slot * h->cfg.fine_step_ms,
+	                               h->cfg.coarse_step_ms);
+	int64_t from = floordiv(last_minute - h->coarse_slots + 1, minutes_per_hour(h));
+	if (from < last - (int64_t)h->hour_slots + 1)
+		from = last - (int64_t)h->hour_slots + 1;
+	if (from < 0)
+		from = 0;
+	for (int64_t hr = from; hr < last; hr++)
+		if (hour_close(h, hr, 1, err) < 0)
+			return -1;
+	return 0;
 }
 
 hist *hist_open(const char *dir, const hist_cfg *cfg, int writable,
@@ -554,6 +746,12 @@ hist *hist_open(const char *dir, const hist_cfg *cfg, int writable,
 	h->fine_slots = (uint32_t)((c->fine_span_ms + c->coarse_step_ms) / c->fine_step_ms);
 	h->coarse_slots = (uint32_t)((c->coarse_span_ms + 3600000 + c->coarse_step_ms - 1) /
 	                             c->coarse_step_ms);
+	/* and one day over the hour span; none when a reader opens a store
+	 * made before the hour tier */
+	if (writable || h->meta_version >= 2)
+		h->hour_slots = (uint32_t)(c->hour_span_ms / HIST_HOUR_MS + 24);
+	if (writable && h->meta_version == 1 && meta_upgrade(h, err) < 0)
+		goto fail;
 	h->nblocks = c->max_series / HIST_BLOCK;
 	uint32_t hsize = 1;
 	while (hsize < 2 * c->max_series)
@@ -561,16 +759,17 @@ hist *hist_open(const char *dir, const hist_cfg *cfg, int writable,
 	h->hmask = hsize - 1;
 	h->fine_fd = malloc(h->nblocks * sizeof(int));
 	h->coarse_fd = malloc(h->nblocks * sizeof(int));
+	h->hour_fd = malloc(h->nblocks * sizeof(int));
 	h->cols = calloc(c->max_series, sizeof(col));
 	h->hash = malloc(hsize * sizeof(int));
 	h->acc = calloc(c->max_series, sizeof(acc));
 	h->vals = malloc(c->max_series * sizeof(float));
-	if (!h->fine_fd || !h->coarse_fd || !h->cols || !h->hash || !h->acc || !h->vals) {
+	if (!h->fine_fd || !h->coarse_fd || !h->hour_fd || !h->cols || !h->hash || !h->acc || !h->vals) {
 		set_err(err, "out of memory");
 		goto fail;
 	}
 	for (uint32_t b = 0; b < h->nblocks; b++)
-		h->fine_fd[b] = h->coarse_fd[b] = -1;
+		h->fine_fd[b] = h->coarse_fd[b] = h->hour_fd[b] = -1;
 	int sfd = open_file(h, "series", -1,
 	                    (off_t)c->max_series * sizeof(series_rec), 1, err);
 	if (sfd == -2)
@@ -592,6 +791,8 @@ hist *hist_open(const char *dir, const hist_cfg *cfg, int writable,
 	if (writable) {
 		h->last_slot = newest_slot(h);
 		h->mark_seq = newest_mark(h);
+		if (hours_fill(h, err) < 0)
+			goto fail;
 	}
 	return h;
 fail:
@@ -608,6 +809,8 @@ void hist_close(hist *h)
 			close(h->fine_fd[b]);
 		if (h->coarse_fd[b] >= 0)
 			close(h->coarse_fd[b]);
+		if (h->hour_fd[b] >= 0)
+			close(h->hour_fd[b]);
 	}
 	if (h->meta_fd >= 0)
 		close(h->meta_fd);
@@ -617,6 +820,7 @@ void hist_close(hist *h)
 		close(h->marks_fd);
 	free(h->fine_fd);
 	free(h->coarse_fd);
+	free(h->hour_fd);
 	free(h->cols);
 	free(h->hash);
 	free(h->acc);
@@ -627,14 +831,17 @@ void hist_close(hist *h)
 /* --- writing ---------------------------------------------------------------- */
 
 /* A column for name: its own, a free one, or one whose series has had no
- * value within the spans (plus the hour series records may lag).  -1 if
- * none.  New and reused columns are recorded (synced) before use. */
+ * value within the spans (the hour span, the longest, plus the fine span
+ * and the hour series records may lag), so that no row of any tier still
+ * holds the old series.  -1 if none.  New and reused columns are recorded
+ * (synced) before use. */
 static int column_for(hist *h, const char *name, int64_t t_ms, char err[HIST_ERR_LEN])
 {
 	int id = hist_find(h, name);
 	if (id >= 0)
 		return id;
-	int64_t horizon = t_ms - h->cfg.coarse_span_ms - h->cfg.fine_span_ms - 7200000;
+	int64_t horizon = t_ms - h->cfg.hour_span_ms - 24 * HIST_HOUR_MS -
+	                  h->cfg.fine_span_ms - 7200000;
 	int pick = -1;
 	for (uint32_t i = 0; i < h->cfg.max_series; i++) {
 		if (!h->cols[i].used) {
@@ -782,6 +989,11 @@ enum hist_put_status hist_put(hist *h, int64_t t_ms, const hist_point *pts,
 			return HIST_FAIL;
 		}
 	}
+	/* The hour of the step before, when this one is in another, is over:
+	 * its row is made from its minutes. */
+	if (h->last_slot >= 0 && hour_of_slot(h, h->last_slot) != hour_of_slot(h, slot) &&
+	    hour_close(h, hour_of_slot(h, h->last_slot), 0, err) < 0)
+		return HIST_FAIL;
 	h->last_slot = slot;
 	/* The series file learns when each was last seen to the hour: enough
 	 * to know, after a restart, which columns may be reused. */
@@ -821,27 +1033,59 @@ int hist_mark(hist *h, int64_t t_ms, const char *json, size_t len,
 
 /* --- reading ---------------------------------------------------------------- */
 
-/* floor(a / b) for b > 0 */
-static int64_t floordiv(int64_t a, int64_t b)
-{
-	return a / b - (a % b < 0);
-}
-
-/* Map a block's ring file to read (NULL if absent or empty). */
-static const void *map_block(hist *h, uint32_t b, int coarse, size_t *len)
+/* Map one of a block's ring files to read (NULL if absent or empty). */
+static const char *map_block(hist *h, uint32_t b, enum hist_tier t, size_t *len)
 {
 	int r = open_block(h, b, 0, (char[HIST_ERR_LEN]){0});
 	if (r != 0)
 		return NULL;
-	*len = (size_t)(coarse ? coarse_size(h) : fine_size(h));
-	void *p = mmap(NULL, *len, PROT_READ, MAP_SHARED,
-	               coarse ? h->coarse_fd[b] : h->fine_fd[b], 0);
+	int fd = t == HIST_FINE ? h->fine_fd[b] : t == HIST_MINUTE ? h->coarse_fd[b]
+	                                                           : h->hour_fd[b];
+	*len = (size_t)(t == HIST_FINE ? fine_size(h) : t == HIST_MINUTE ? coarse_size(h)
+	                                                                : hour_size(h));
+	if (fd < 0 || !*len)
+		return NULL;
+	void *p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A tier's step, and the steps its ring holds. */
+static int64_t tier_step(const hist *h, enum hist_tier t)
+{
+	return t == HIST_FINE ? h->cfg.fine_step_ms
+	       : t == HIST_MINUTE ? h->cfg.coarse_step_ms : HIST_HOUR_MS;
+}
+
+static int64_t tier_slots(const hist *h, enum hist_tier t)
+{
+	/* A reader knows no hour ring in a store made before the tier: its
+	 * hours are made from the minutes, as far back as they go. */
+	return t == HIST_FINE ? h->fine_slots
+	       : t == HIST_MINUTE ? h->coarse_slots
+	       : h->hour_slots ? h->hour_slots : h->coarse_slots / minutes_per_hour(h);
+}
+
+/* The tier for q (see hist_read in hist.h). */
+static enum hist_tier pick_tier(const hist *h, const hist_query *q)
+{
+	int reach[3];
+	for (int t = 0; t < 3; t++) {
+		int64_t res = tier_step(h, (enum hist_tier)t);
+		/* (one step of slack: the oldest slot may still hold its row) */
+		reach[t] = q->since_ms >=
+		           (floordiv(q->now_ms, res) - tier_slots(h, (enum hist_tier)t)) * res;
+	}
+	for (int t = 2; t >= 0; t--)
+		if (tier_step(h, (enum hist_tier)t) <= q->step_ms && reach[t])
+			return (enum hist_tier)t;
+	for (int t = 0; t < 3; t++)
+		if (reach[t])
+			return (enum hist_tier)t;
+	return HIST_HOUR;
 }
 
 int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 {
-	const hist_cfg *c = &h->cfg;
 	q->values = NULL;
 	q->npoints = 0;
 	if (q->until_ms < q->since_ms) {
@@ -852,10 +1096,9 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 		set_err(err, "a negative step");
 		return -1;
 	}
-	q->coarse = !(q->step_ms < c->coarse_step_ms &&
-	              q->since_ms >= q->now_ms - c->fine_span_ms);
-	int64_t ts = q->coarse ? c->coarse_step_ms : c->fine_step_ms;
-	int64_t slots = q->coarse ? h->coarse_slots : h->fine_slots;
+	enum hist_tier tier = pick_tier(h, q);
+	q->tier = tier;
+	int64_t ts = tier_step(h, tier), slots = tier_slots(h, tier);
 	int64_t step = q->step_ms < ts ? ts : (q->step_ms + ts - 1) / ts * ts;
 	int64_t span = q->until_ms - q->since_ms;
 	if (span / step + 1 > HIST_MAX_POINTS)
@@ -897,25 +1140,28 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 				mine[nm++] = j;
 		if (!nm)
 			continue;
-		size_t len;
-		const char *map = map_block(h, b, q->coarse, &len);
-		if (!map)
+		size_t len = 0, mlen = 0;
+		const char *map = map_block(h, b, tier, &len);
+		/* the hour tier: the minutes, for hours without an hour row */
+		const char *minutes = tier == HIST_HOUR ? map_block(h, b, HIST_MINUTE, &mlen) : NULL;
+		if (!map && !minutes)
 			continue;
-		size_t rowlen = q->coarse ? sizeof(coarse_row) : sizeof(fine_row);
+		size_t rowlen = tier == HIST_FINE ? sizeof(fine_row) : sizeof(coarse_row);
 		for (int64_t s = s0; s <= s1; s++) {
-			const char *row = map + (size_t)(s % slots) * rowlen;
-			int64_t rs;
-			uint32_t sum;
-			memcpy(&rs, row + 8, sizeof rs);
-			memcpy(&sum, row, sizeof sum);
-			if (rs != s || sum != hist_sum(row + 4, rowlen - 4))
+			const char *row = map ? map + (size_t)(s % slots) * rowlen : NULL;
+			coarse_row built;
+			if (row && !row_valid(row, rowlen, s))
+				row = NULL;
+			if (!row && minutes && hour_build(h, minutes, -1, s, &built))
+				row = (const char *)&built;
+			if (!row)
 				continue;
 			size_t pt = (size_t)((s * ts - first) / step);
 			for (size_t m = 0; m < nm; m++) {
 				size_t j = mine[m];
 				size_t k = (size_t)q->cols[j] % HIST_BLOCK;
 				float v;
-				if (!q->coarse)
+				if (tier == HIST_FINE)
 					v = ((const fine_row *)row)->v[k];
 				else if (q->aggs[j] == HIST_MIN)
 					v = ((const coarse_row *)row)->min[k];
@@ -937,7 +1183,10 @@ int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN])
 				cnt[at]++;
 			}
 		}
-		munmap((void *)map, len);
+		if (map)
+			munmap((void *)map, len);
+		if (minutes)
+			munmap((void *)minutes, mlen);
 	}
 	free(mine);
 	for (size_t j = 0; j < q->n; j++)

@@ -9,6 +9,15 @@
  *   coarse.NNN  one row per coarse step (60 s), kept for the coarse span
  *               (default 7 days): min, avg and max of each column over
  *               the fine rows in that minute
+ *   hour.NNN    one row per hour, kept for the hour span (default 90
+ *               days): min, avg and max of each column over the minute
+ *               rows of that hour (min of their mins, max of their
+ *               maxes, mean of their averages), and how many minute rows
+ *               there were.  An hour with one minute row or more gets a
+ *               row; an hour with none stays missing.  The row is written
+ *               when the hour is over (the first frame of a later hour),
+ *               and on opening for hours the minute tier has and the hour
+ *               tier lacks (a crash, or a store made before this tier)
  *
  * beside "meta" (the tiers, fixed when the store is made), "series" (the
  * column of each name) and "marks" (a ring of alert and session-event
@@ -18,8 +27,16 @@
  * never filled in: it stays a gap.  Values are float32; NaN is missing.
  *
  * The size on disk is fixed by the settings: each block in use costs
- * fine slots * (16 + 4 * HIST_BLOCK) + coarse slots * (16 + 12 *
- * HIST_BLOCK) bytes, and at most max_series / HIST_BLOCK blocks exist.
+ * fine slots * (16 + 4 * HIST_BLOCK) + (coarse slots + hour slots) *
+ * (16 + 12 * HIST_BLOCK) bytes, and at most max_series / HIST_BLOCK
+ * blocks exist.  Each ring has a little more than its span: fine slots =
+ * (fine span + 1 min) / fine step, coarse slots = (coarse span + 1 h) /
+ * 60 s, hour slots = (hour span + 1 day) / 1 h.
+ *
+ * A store made before the hour tier existed (meta version 1) opens: a
+ * writer records the hour span in meta, adds the hour files beside the
+ * others and fills them from the minute tier; a reader of such a store
+ * answers hour steps from the minute rows.
  *
  * One writer per folder (hist_open takes a lock); readers need no lock:
  * a row is written with one pwrite(2) and checked by its checksum.
@@ -36,6 +53,7 @@
 #define HIST_NAME_MAX 111    /* longest series name, bytes */
 #define HIST_MARK_MAX 480    /* longest mark (compact JSON), bytes */
 #define HIST_MAX_POINTS 20000 /* most time points one query answers */
+#define HIST_HOUR_MS 3600000  /* the hour tier's step */
 
 /* Tiers and bounds; fixed when the store is made. */
 typedef struct hist_cfg {
@@ -45,6 +63,9 @@ typedef struct hist_cfg {
 	int64_t coarse_span_ms; /* how long coarse rows are kept (7 d) */
 	uint32_t max_series;    /* most columns (1024), a multiple of HIST_BLOCK */
 	uint32_t max_marks;     /* marks kept (4096) */
+	int64_t hour_span_ms;   /* how long hourly rows are kept (90 d), a
+	                         * whole number of hours, at least the coarse
+	                         * span */
 } hist_cfg;
 
 typedef struct hist hist;
@@ -53,7 +74,8 @@ typedef struct hist hist;
 void hist_cfg_defaults(hist_cfg *c);
 
 /* Check a configuration: steps > 0, the coarse step a multiple of the
- * fine one, spans multiples of their steps and at least one coarse step,
+ * fine one and a divisor of an hour, spans multiples of their steps and
+ * at least one coarse step, the hour span at least the coarse one,
  * bounds sane.  Returns 0, or -1 with err. */
 int hist_cfg_check(const hist_cfg *c, char err[HIST_ERR_LEN]);
 
@@ -125,6 +147,9 @@ int hist_find(const hist *h, const char *name);
 /* What a query returns per point. */
 enum hist_agg { HIST_AVG = 0, HIST_MIN = 1, HIST_MAX = 2 };
 
+/* The tiers, finest first. */
+enum hist_tier { HIST_FINE = 0, HIST_MINUTE = 1, HIST_HOUR = 2 };
+
 /* A query: columns and aggregates in, points out. */
 typedef struct hist_query {
 	int64_t since_ms, until_ms; /* the time range asked for */
@@ -139,13 +164,20 @@ typedef struct hist_query {
 	size_t npoints;             /* points per column */
 	double *values;             /* n * npoints, column-major, NaN missing;
 	                             * malloc'd, the caller frees */
-	int coarse;                 /* answered from the coarse tier */
+	enum hist_tier tier;        /* the tier that answered */
 } hist_query;
 
-/* Answer q.  The fine tier serves ranges that start inside its span with
- * steps under the coarse step; else the coarse one.  A point is the
- * average (or min, or max) of the stored steps in [t, t + step); none
- * stored: NaN.  Returns 0, or -1 with err (400-type errors: bad range). */
+/* Answer q from the coarsest tier whose step is at most the wished one
+ * and whose ring reaches back to since (counted from now); when none
+ * does, the finest tier that reaches since (the step widened to its
+ * own); when none reaches it, the hour tier.  A point is the average (or
+ * min, or max) of the stored steps in [t, t + step); none stored: NaN.
+ * The hour tier takes each hour from its hour row, or, when there is
+ * none (the hour in progress, an hour not yet closed, a store made
+ * before the tier), from that hour's minute rows, aggregated as an hour
+ * row would be: each hour counts once, never twice, and a hour with
+ * neither is a gap.  Returns 0, or -1 with err (400-type errors: bad
+ * range). */
 int hist_read(hist *h, hist_query *q, char err[HIST_ERR_LEN]);
 
 /* A mark as read back. */

@@ -119,6 +119,58 @@ store_week() {
 	jq -e '.step == 600 and .series["host.cpu_percent"] == [4.5]' <<<"$output"
 }
 
+@test "a simulated week at 1 h steps: the hour tier, each hour the aggregate of its minutes, the hour in progress included" {
+	store_week
+	# the page's 7 d question: hour steps
+	run query "/api/v1/history?since=-604800&step=3600&series=host.cpu_percent,host.cpu_percent:min,host.cpu_percent:max"
+	assert_success
+	jq -e '.tier == "hour" and .step == 3600 and (.time | length) == 169' <<<"$output"
+	hours=$output
+	# the same week at 60 s steps, grouped by hour here: the same numbers
+	# (the last hour, the one in progress, comes from its minutes)
+	t0=$(jq '.time[0]' <<<"$hours")
+	run query "/api/v1/history?since=$t0&until=$((t0 + 169 * 3600 - 1))&step=60&series=host.cpu_percent,host.cpu_percent:min,host.cpu_percent:max"
+	assert_success
+	jq -e '.tier == "coarse" and (.time | length) == 169 * 60' <<<"$output"
+	printf '%s\n' "$hours" >"$FR/hours.json"
+	printf '%s\n' "$output" >"$FR/minutes.json"
+	jq -en --slurpfile hh "$FR/hours.json" --slurpfile mm "$FR/minutes.json" '$hh[0] as $h | $mm[0] as $m |
+		def hourly(f): [range(0; 169) as $k | [$m.series[f][$k * 60:($k + 1) * 60][] | select(. != null)]];
+		[hourly("host.cpu_percent")[] | if length == 0 then null else (add / length) end] as $avg |
+		[hourly("host.cpu_percent:min")[] | min] as $min |
+		[hourly("host.cpu_percent:max")[] | max] as $max |
+		[range(0; 169) | select(
+			(($h.series["host.cpu_percent"][.] // -1) - ($avg[.] // -1) | fabs) > 0.001 or
+			$h.series["host.cpu_percent:min"][.] != $min[.] or
+			$h.series["host.cpu_percent:max"][.] != $max[.])] == [] and ($avg | map(select(. != null)) | length) > 160' >/dev/null
+	# the last hour stored (at 3 s: the hour in progress, and the one before
+	# it when the hour at 3 s spans two) is there, not a hole at the seam
+	jq -e '[.series["host.cpu_percent"][-2:][] | select(. != null)] | length >= 1' <<<"$hours"
+	# a 24 h question at 120 s steps stays on the minute tier
+	run query "/api/v1/history?since=-86400&step=120&series=host.cpu_percent"
+	jq -e '.tier == "coarse" and .step == 120' <<<"$output"
+}
+
+@test "an hour with no frames stays a gap in the hour tier; a restart keeps the hour rows" {
+	# 3 hours of 1-minute frames with the middle hour missing, and 10
+	# minutes of a fourth
+	W0=$((W0 - W0 % 3600))
+	gen --start "$W0" --count 190 --step 60 --gap 60:120 >"$FR/in"
+	store --sink <"$FR/in"
+	NOW=$((W0 + 190 * 60))
+	run query "/api/v1/history?since=$W0&until=$((W0 + 4 * 3600 - 1))&step=3600&series=host.cpu_percent:min,host.cpu_percent:max"
+	jq -e '.tier == "hour" and .series["host.cpu_percent:min"] == [0,null,20,80] and .series["host.cpu_percent:max"] == [59,null,79,89]' <<<"$output"
+	# the minute rows gone (as when they are older than 7 days): the hour
+	# rows stand alone, the hour in progress (never closed) is gone too
+	dd if=/dev/zero of="$STORE/coarse.000" bs=784 count=10140 conv=notrunc status=none
+	run query "/api/v1/history?since=$W0&until=$((W0 + 4 * 3600 - 1))&step=3600&series=host.cpu_percent:min,host.cpu_percent:max"
+	jq -e '.series["host.cpu_percent:min"] == [0,null,20,null]' <<<"$output"
+	# a restart: nothing lost, nothing made up
+	store --sink </dev/null
+	run query "/api/v1/history?since=$W0&until=$((W0 + 4 * 3600 - 1))&step=3600&series=host.cpu_percent:min,host.cpu_percent:max"
+	jq -e '.series["host.cpu_percent:min"] == [0,null,20,null] and .series["host.cpu_percent:max"] == [59,null,79,null]' <<<"$output"
+}
+
 @test "per-container series, a glob selects them, and rates absent from the frames are not invented" {
 	store_week
 	run query "/api/v1/history?since=-60&series=container.*.cpu_percent,container.c1.rx_bytes_per_s,container.c1.read_bytes_per_s"
@@ -137,15 +189,20 @@ store_week() {
 	store --sink <"$FR/more"
 	size2=$(du -sb "$STORE" | cut -f1)
 	[ "$size1" = "$size2" ]
-	# one block of 64 series: fine (1220 rows) + coarse (10140 rows) + series + marks + meta
-	[ "$(ls "$STORE" | wc -l)" = 5 ]
+	# one block of 64 series: fine (1220 rows) + coarse (10140 rows) +
+	# hour (90 d + 1 d: 2184 rows) + series + marks + meta
+	[ "$(ls "$STORE" | wc -l)" = 6 ]
 	[ "$(stat -c %s "$STORE"/fine.000)" = $((1220 * 272)) ]
 	[ "$(stat -c %s "$STORE"/coarse.000)" = $((10140 * 784)) ]
+	[ "$(stat -c %s "$STORE"/hour.000)" = $((2184 * 784)) ]
 	total=$(find "$STORE" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
-	[ "$total" = $((1220 * 272 + 10140 * 784 + 1024 * 128 + 4096 * 512 + 56)) ]
+	[ "$total" = $((1220 * 272 + 10140 * 784 + 2184 * 784 + 1024 * 128 + 4096 * 512 + 64)) ]
 	NOW=$((NOW + 7200))
+	# (the hour tier still has that hour: minutes 0 to 59 - o of the week,
+	# W0 being o minutes into it)
+	o=$((W0 % 3600 / 60))
 	run query "/api/v1/history?since=$W0&until=$((W0 + 59))&series=host.cpu_percent"
-	jq -e '.series["host.cpu_percent"] == [null]' <<<"$output"
+	jq -e --argjson o "$o" '.tier == "hour" and .series["host.cpu_percent"] == [(59 - $o) / 2]' <<<"$output"
 	run query "/api/v1/history?since=-60&series=host.cpu_percent"
 	jq -e '.tier == "fine" and .series["host.cpu_percent"][-2] == (2399 % 100)' <<<"$output"
 }
@@ -250,4 +307,32 @@ store_week() {
 	[ "$HTTP_STATUS" = 400 ]
 	get "/api/v1/history" -X POST
 	[ "$HTTP_STATUS" = 405 ]
+}
+
+@test "the history API as CGI: no CORS header unless an origin is configured (as kato-snapshot); OPTIONS; a bad origin is a 500" {
+	gen --start "$H0" --count 3 >"$FR/in"
+	store --sink <"$FR/in"
+	cgi() { env REQUEST_METHOD="$1" SCRIPT_NAME=/ PATH_INFO=/api/v1/history QUERY_STRING="since=$H0&until=$((H0 + 6))&series=host.cpu_percent" \
+		"$KL_BIN/kato-history-query" --dir "$STORE" --now "$((H0 + 9))" "${@:2}" 2>>"$BATS_TEST_TMPDIR/query.err" | tr -d '\r'; }
+	run cgi GET
+	assert_line 'Status: 200 OK'
+	assert_line 'Content-Type: application/json'
+	refute_output --partial 'Access-Control'
+	jq -e '.series["host.cpu_percent"] == [0,1,2]' <<<"$(sed '1,/^$/d' <<<"$output")"
+	run cgi HEAD
+	assert_line 'Status: 200 OK'
+	[ -z "$(sed '1,/^$/d' <<<"$output")" ]
+	run cgi GET --cors-origin https://ops.example.com
+	assert_line 'Access-Control-Allow-Origin: https://ops.example.com'
+	assert_line 'Vary: Origin'
+	run cgi OPTIONS --cors-origin https://ops.example.com
+	assert_line 'Status: 204 No Content'
+	assert_line 'Access-Control-Allow-Methods: GET, HEAD, OPTIONS'
+	run cgi POST
+	assert_line 'Status: 405 Method Not Allowed'
+	assert_line 'Allow: GET, HEAD, OPTIONS'
+	run cgi GET --cors-origin 'https://x.example.com
+Set-Cookie: a=b'
+	assert_line 'Status: 500 Internal Server Error'
+	refute_output --partial 'Set-Cookie'
 }

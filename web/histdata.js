@@ -16,10 +16,15 @@ export const RANGES = [
 	{ id: '7d', label: '7 d', secs: 7 * 86400 },
 ];
 
-/* The store's tiers: 3 s steps for the last hour, 60 s before. */
+/* The store's tiers: 3 s steps for the last hour, 60 s for 7 days, 1 h
+ * for 90 days. */
 export const FINE_STEP = 3;
 export const FINE_SPAN = 3600;
 export const COARSE_STEP = 60;
+export const HOUR_STEP = 3600;
+/* Ranges longer than this ask for hour steps: the store answers them from
+ * its hour rows (a 7 d chart: 168 points, each with its min and max). */
+export const HOUR_RANGE = 24 * 3600;
 
 /* Each chart: a title, a unit, and series (fixed keys, or a pattern with
  * one "*" that is a container's name; all of a pattern's lines share the
@@ -82,7 +87,8 @@ export function seriesParam(charts = CHARTS) {
 /* The step (seconds) to ask for: the tier's own when it gives at most
  * maxPoints points, else a wider multiple of it. */
 export function stepFor(rangeSecs, maxPoints = 1200) {
-	const tier = rangeSecs <= FINE_SPAN ? FINE_STEP : COARSE_STEP;
+	const tier = rangeSecs <= FINE_SPAN ? FINE_STEP
+		: rangeSecs <= HOUR_RANGE ? COARSE_STEP : HOUR_STEP;
 	const want = Math.ceil(rangeSecs / maxPoints);
 	return Math.max(tier, Math.ceil(want / tier) * tier);
 }

@@ -6,7 +6,14 @@
  * and copied by make); without it the section says so.
  *
  * The page calls initHistory(rootElement, {fetchJSON}) once and
- * historyAppend(frame) for every realtime_update.  Keyboard: the range
+ * historyAppend(frame) for every realtime_update.  On the dashboard the
+ * charts start before that: index.html loads this module on its own
+ * (<script type="module" async>, with <link rel="modulepreload"> for
+ * histdata.js and uPlot) and marks the section data-early, so the hour is
+ * asked for as soon as this module runs - not after the page's other
+ * modules, the WebSocket or uPlot - and drawn as soon as the answer and
+ * uPlot are both there; the page's own initHistory call then finds the
+ * charts started and leaves them be.  Keyboard: the range
  * buttons are buttons; a focused chart moves its cursor with the arrow
  * keys (Home/End to the ends) and its legend reads the values there.
  */
@@ -20,6 +27,24 @@ const LINE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c
 	'#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 let st = null;
+
+const UPLOT_MISSING = 'Charts unavailable: uPlot is not installed (run scripts/install-deps, then make).';
+
+/* The first load's steps as performance marks, for the first-paint
+ * benchmark (tests/bench/first-paint.mjs): asked, answered, drawn. */
+function mark(name) {
+	if (typeof performance === 'undefined' || !performance.mark) return;
+	if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
+
+/* GET a JSON answer (relative to the page); an HTTP error says the
+ * server's "error" text when it has one. */
+async function getJSON(path) {
+	const r = await fetch(String(path).replace(/^\//, ''), { cache: 'no-store', headers: { Accept: 'application/json' } });
+	const body = await r.json().catch(() => null);
+	if (!r.ok) throw new Error(body && typeof body.error === 'string' ? `${body.error} (HTTP ${r.status})` : `GET ${path}: HTTP ${r.status}`);
+	return body;
+}
 
 function el(tag, attrs = {}, text) {
 	const e = document.createElement(tag);
@@ -132,17 +157,23 @@ async function load() {
 	const range = st.range;
 	const gen = ++st.gen;
 	st.status.textContent = 'Loading history…';
+	mark('history-asked');
 	try {
 		const [answer, ev] = await Promise.all([
 			st.fetchJSON(historyPath(range.secs)),
 			st.fetchJSON(eventsPath(range.secs)).catch(() => ({ events: [] })),
+			st.uplotReady,
 		]);
 		if (gen !== st.gen) return;
+		mark('history-answered');
 		st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
 		for (const c of st.charts) {
 			c.cols = toColumns(c.chart, answer);
 			draw(c);
 		}
+		/* uPlot draws its canvases in microtasks queued as each chart was
+		 * made: this one runs after them */
+		queueMicrotask(() => mark('history-drawn'));
 		/* frames that came while the answer was on its way */
 		for (const [ft, f] of st.pending) append(f, ft);
 		st.pending = [];
@@ -151,10 +182,12 @@ async function load() {
 		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
 		renderMarks();
 		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
-			(answer.tier === 'coarse' ? ' (per-minute averages)' : '') + '.';
+			(answer.tier === 'coarse' ? ' (per-minute averages)'
+				: answer.tier === 'hour' ? ' (hourly averages)' : '') + '.';
 	} catch (e) {
 		if (gen !== st.gen) return;
-		st.status.textContent = `History unavailable: ${e && e.message ? e.message : e}`;
+		st.status.textContent = e && e.message === UPLOT_MISSING ? UPLOT_MISSING
+			: `History unavailable: ${e && e.message ? e.message : e}`;
 	}
 }
 
@@ -214,6 +247,7 @@ function selectRange(r) {
 }
 
 export function initHistory(root, { fetchJSON }) {
+	if (st && st.root === root) return; /* started early (see the top) */
 	addCss('vendor/uPlot.min.css');
 	addCss('history.css');
 	root.hidden = false;
@@ -250,9 +284,9 @@ export function initHistory(root, { fetchJSON }) {
 	root.appendChild(el('h3', {}, 'Alerts and session events'));
 	st.markList = el('ul', { class: 'hist-marks' });
 	root.appendChild(st.markList);
-	import('./vendor/uPlot.esm.js').then((m) => {
+	/* uPlot and the answer are fetched side by side: load() waits for both */
+	st.uplotReady = import('./vendor/uPlot.esm.js').then((m) => {
 		st.uPlot = m.default;
-		load();
 		if (typeof ResizeObserver === 'function') {
 			let w = chartWidth();
 			new ResizeObserver((entries) => {
@@ -264,7 +298,13 @@ export function initHistory(root, { fetchJSON }) {
 				for (const c of st.charts) if (c.plot) c.plot.setSize({ width: nw, height: 180 });
 			}).observe(root);
 		}
-	}).catch(() => {
-		st.status.textContent = 'Charts unavailable: uPlot is not installed (run scripts/install-deps, then make).';
-	});
+	}, () => { throw new Error(UPLOT_MISSING); });
+	st.uplotReady.catch(() => {}); /* said by load() */
+	load();
+}
+
+/* The dashboard's early start (see the top). */
+{
+	const early = typeof document !== 'undefined' && document.getElementById('history');
+	if (early && early.hasAttribute('data-early')) initHistory(early, { fetchJSON: getJSON });
 }

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +27,11 @@
 #include "cfg.h"
 #include "clock.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "js.h"
 #include "log.h"
 #include "ndj.h"
 #include "rules.h"
-#include "sig.h"
 
 static const char usage_text[] =
     "usage: kato-alerts [--cpu PCT] [--cpu-error PCT] [--memory PCT]\n"
@@ -424,71 +423,44 @@ static int too_long(unsigned long lineno)
 	return ndj_write_line(stdout, msg, strlen(msg));
 }
 
+/* The filter's state, for its callbacks. */
+typedef struct filter_state {
+	alerts *a;
+	const alerts_cfg *c;
+} filter_state;
+
+static int on_line(void *ctx, char *line, size_t len, unsigned long lineno)
+{
+	filter_state *fs = ctx;
+	return handle_line(fs->a, fs->c, line, len, lineno);
+}
+
+static int on_too_long(void *ctx, unsigned long lineno)
+{
+	(void)ctx;
+	log_warn("line %lu: longer than %u bytes: dropped", lineno, NDJ_LINE_MAX);
+	return too_long(lineno);
+}
+
 static int run_filter(const alerts_cfg *c, int enabled)
 {
-	int sigfd = sig_setup();
-	if (sigfd < 0)
-		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
-	alerts *a = NULL;
-	if (enabled && !(a = alerts_new(c)))
+	filter_state fs = {NULL, c};
+	if (enabled && !(fs.a = alerts_new(c)))
 		log_die(KL_EXIT_TEMP, "out of memory");
-	ndj_reader r;
-	if (ndj_reader_init(&r, 0, NDJ_LINE_MAX) < 0)
-		log_die(KL_EXIT_TEMP, "out of memory");
-	r.chunk = 64 << 10; /* frames are small: keep resident what they need */
-
+	/* frames are small: read 64 kB at once, keep resident what they need */
+	filter_ops ops = {.line = on_line, .too_long = on_too_long, .ctx = &fs,
+	                  .line_max = NDJ_LINE_MAX, .chunk = 64 << 10};
+	char err[FILTER_ERR_LEN];
 	int rc = KL_EXIT_OK;
-	for (;;) {
-		char *line;
-		size_t len;
-		enum ndj_status st;
-		while ((st = ndj_next(&r, &line, &len)) == NDJ_LINE ||
-		       st == NDJ_TOOLONG) {
-			int w;
-			if (st == NDJ_TOOLONG) {
-				log_warn("line %lu: longer than %u bytes: dropped", r.lineno,
-				         NDJ_LINE_MAX);
-				w = too_long(r.lineno);
-			} else {
-				w = handle_line(a, c, line, len, r.lineno);
-			}
-			if (w < 0) {
-				if (errno != EPIPE) {
-					log_warn("unable to write to stdout: %s", strerror(errno));
-					rc = KL_EXIT_TEMP;
-				}
-				goto out;
-			}
-		}
-		if (st == NDJ_EOF)
-			break;
-		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
-		                      {.fd = sigfd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll: %s", strerror(errno));
-			rc = KL_EXIT_TEMP;
-			break;
-		}
-		if (p[1].revents) {
-			int s = sig_read(sigfd);
-			if (sig_is_stop(s))
-				break;
-		}
-		if (p[0].revents) {
-			long n = ndj_fill(&r);
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				log_warn("unable to read stdin: %s", strerror(errno));
-				rc = KL_EXIT_TEMP;
-				break;
-			}
-		}
+	enum filter_end end = filter_run(0, &ops, err);
+	if (end == FILTER_FAIL) {
+		log_warn("%s", err);
+		rc = KL_EXIT_TEMP;
+	} else if (end == FILTER_STOPPED && errno != EPIPE) {
+		log_warn("unable to write to stdout: %s", strerror(errno));
+		rc = KL_EXIT_TEMP;
 	}
-out:
-	ndj_reader_free(&r);
-	alerts_free(a);
-	close(sigfd);
+	alerts_free(fs.a);
 	return rc;
 }
 

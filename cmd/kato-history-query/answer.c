@@ -404,7 +404,8 @@ static int history(hist *h, const params *p, int64_t now_ms, sbuf *out,
 	put_secs(out, since);
 	puts_(out, ",\"until\":");
 	put_secs(out, until);
-	puts_(out, q.coarse ? ",\"tier\":\"coarse\"}\n" : ",\"tier\":\"fine\"}\n");
+	puts_(out, q.tier == HIST_FINE ? ",\"tier\":\"fine\"}\n"
+	           : q.tier == HIST_MINUTE ? ",\"tier\":\"coarse\"}\n" : ",\"tier\":\"hour\"}\n");
 	free(q.values);
 	free(w), free(cols), free(aggs);
 	if (out->oom) {

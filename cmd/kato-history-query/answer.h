@@ -2,7 +2,7 @@
  *
  *   /api/v1/history?since=&until=&step=&series=
  *     {"step":S,"time":[unix seconds...],"series":{"name":[v|null,...]},
- *      "since":S,"until":S,"tier":"fine"|"coarse"}
+ *      "since":S,"until":S,"tier":"fine"|"coarse"|"hour"}
  *   /api/v1/events?since=&until=
  *     {"events":[{"time":unix seconds,"kind":"alert"|"session",...}],
  *      "since":S,"until":S}

@@ -19,7 +19,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,17 @@
 #include "cfg.h"
 #include "clock.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "hist.h"
 #include "js.h"
 #include "log.h"
 #include "ndj.h"
 #include "points.h"
-#include "sig.h"
 
 static const char usage_text[] =
     "usage: kato-history [--dir DIR] [--sink] [--fine-step SECONDS]\n"
     "                    [--fine-span SECONDS] [--coarse-span SECONDS]\n"
-    "                    [--max-series N] [--max-marks N]\n"
+    "                    [--hour-span SECONDS] [--max-series N] [--max-marks N]\n"
     "\n"
     "Copy NDJSON from stdin to stdout unchanged and keep the numbers of\n"
     "every realtime_update frame, and the alerts and session events, in a\n"
@@ -55,13 +54,15 @@ static const char usage_text[] =
     "      --fine-step SECONDS  fine tier step (3)\n"
     "      --fine-span SECONDS  fine tier kept for (3600)\n"
     "      --coarse-span SECONDS  per-minute min/avg/max kept for (604800)\n"
+    "      --hour-span SECONDS  per-hour min/avg/max kept for (7776000, 90 d):\n"
+    "                           whole hours, at least the coarse span\n"
     "      --max-series N       most series, a multiple of 64 (1024)\n"
     "      --max-marks N        alert and session marks kept (4096)\n"
     "  -h, --help               show this text\n"
     "\n"
     "Tiers and bounds are fixed when a store is made.\n";
 
-enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_SERIES, OPT_MARKS, OPT_PRINT };
+enum { OPT_FSTEP = 256, OPT_FSPAN, OPT_CSPAN, OPT_HSPAN, OPT_SERIES, OPT_MARKS, OPT_PRINT };
 
 static const struct option long_opts[] = {
     {"dir", required_argument, NULL, 'd'},
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
     {"fine-step", required_argument, NULL, OPT_FSTEP},
     {"fine-span", required_argument, NULL, OPT_FSPAN},
     {"coarse-span", required_argument, NULL, OPT_CSPAN},
+    {"hour-span", required_argument, NULL, OPT_HSPAN},
     {"max-series", required_argument, NULL, OPT_SERIES},
     {"max-marks", required_argument, NULL, OPT_MARKS},
     {"help", no_argument, NULL, 'h'},
@@ -172,62 +174,40 @@ static void store(state *st, const char *line, size_t len, unsigned long lineno)
 	cJSON_Delete(j);
 }
 
+/* Each line: passed on at once, then stored. */
+static int on_line(void *ctx, char *line, size_t len, unsigned long lineno)
+{
+	state *st = ctx;
+	if (!st->sink && ndj_write_line(stdout, line, len) < 0)
+		return -1;
+	if (st->h)
+		store(st, line, len, lineno);
+	return 0;
+}
+
+static int on_too_long(void *ctx, unsigned long lineno)
+{
+	(void)ctx;
+	log_warn("line %lu: longer than %u bytes: dropped", lineno, NDJ_LINE_MAX);
+	return 0;
+}
+
 static int run(state *st)
 {
-	int sigfd = sig_setup();
-	if (sigfd < 0)
-		log_die(KL_EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
-	ndj_reader r;
-	if (ndj_reader_init(&r, 0, NDJ_LINE_MAX) < 0)
-		log_die(KL_EXIT_TEMP, "out of memory");
-	r.chunk = 64 << 10; /* frames are small: keep resident what they need */
-	int rc = KL_EXIT_OK;
-	for (;;) {
-		char *line;
-		size_t len;
-		enum ndj_status s;
-		while ((s = ndj_next(&r, &line, &len)) == NDJ_LINE || s == NDJ_TOOLONG) {
-			if (s == NDJ_TOOLONG) {
-				log_warn("line %lu: longer than %u bytes: dropped", r.lineno,
-				         NDJ_LINE_MAX);
-				continue;
-			}
-			if (!st->sink && ndj_write_line(stdout, line, len) < 0) {
-				if (errno != EPIPE) {
-					log_warn("unable to write to stdout: %s", strerror(errno));
-					rc = KL_EXIT_TEMP;
-				}
-				goto out;
-			}
-			if (st->h)
-				store(st, line, len, r.lineno);
-		}
-		if (s == NDJ_EOF)
-			break;
-		struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
-		                      {.fd = sigfd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll: %s", strerror(errno));
-			rc = KL_EXIT_TEMP;
-			break;
-		}
-		if (p[1].revents && sig_is_stop(sig_read(sigfd)))
-			break;
-		if (p[0].revents) {
-			long n = ndj_fill(&r);
-			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				log_warn("unable to read stdin: %s", strerror(errno));
-				rc = KL_EXIT_TEMP;
-				break;
-			}
-		}
+	/* frames are small: read 64 kB at once, keep resident what they need */
+	filter_ops ops = {.line = on_line, .too_long = on_too_long, .ctx = st,
+	                  .line_max = NDJ_LINE_MAX, .chunk = 64 << 10};
+	char err[FILTER_ERR_LEN];
+	enum filter_end end = filter_run(0, &ops, err);
+	if (end == FILTER_FAIL) {
+		log_warn("%s", err);
+		return KL_EXIT_TEMP;
 	}
-out:
-	ndj_reader_free(&r);
-	close(sigfd);
-	return rc;
+	if (end == FILTER_STOPPED && errno != EPIPE) {
+		log_warn("unable to write to stdout: %s", strerror(errno));
+		return KL_EXIT_TEMP;
+	}
+	return KL_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -257,6 +237,7 @@ int main(int argc, char **argv)
 		case OPT_FSTEP: c.fine_step_ms = whole("--fine-step", optarg, 1, 3600) * 1000; break;
 		case OPT_FSPAN: c.fine_span_ms = whole("--fine-span", optarg, 60, 86400 * 7) * 1000; break;
 		case OPT_CSPAN: c.coarse_span_ms = whole("--coarse-span", optarg, 60, 86400 * 3660) * 1000; break;
+		case OPT_HSPAN: c.hour_span_ms = whole("--hour-span", optarg, 3600, 86400LL * 3660) * 1000; break;
 		case OPT_SERIES: c.max_series = (uint32_t)whole("--max-series", optarg, 64, 65536); break;
 		case OPT_MARKS: c.max_marks = (uint32_t)whole("--max-marks", optarg, 16, 1000000); break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;

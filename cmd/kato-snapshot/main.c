@@ -95,16 +95,14 @@ static void fail(reply *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fail(reply *r, int status, const char *fmt, ...)
 {
-	char msg[512], now[CLOCK_ISO_LEN];
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	cJSON_Delete(r->body);
 	r->status = status;
-	r->body = need(cJSON_CreateObject());
-	need(cJSON_AddStringToObject(r->body, "error", msg));
-	need(cJSON_AddStringToObject(r->body, "timestamp", clock_iso_now(now)));
+	r->body = need(cgi_error_obj(msg));
 }
 
 /* What kato-snapshot knows about the frame it answers from. */
@@ -427,56 +425,6 @@ static void lookup(const char *sock, int timeout_ms, enum route route,
 	hubsnap_free(&s);
 }
 
-/* Is origin fit for an Access-Control-Allow-Origin header: "*", or
- * http(s)://host[:port] with nothing that could end the header line? */
-static int cors_origin_ok(const char *origin)
-{
-	if (!strcmp(origin, "*"))
-		return 1;
-	const char *h = !strncmp(origin, "http://", 7)    ? origin + 7
-	              : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
-	if (!h || !*h || strlen(origin) > 255)
-		return 0;
-	for (; *h; h++)
-		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
-		      (*h >= '0' && *h <= '9') || strchr(".-:[]", *h)))
-			return 0;
-	return 1;
-}
-
-/* Write the CGI response: headers, then the body unless head_only.
- * Cross-origin reads are allowed only from cors (NULL: none). */
-static int respond(const reply *r, int head_only, const char *allow,
-                   const char *cors)
-{
-	char *text = NULL;
-	if (r->body)
-		text = need(cJSON_PrintUnformatted(r->body));
-	size_t len = text ? strlen(text) + 1 : 0;
-	printf("Status: %d %s\r\n", r->status, cgi_reason(r->status));
-	if (text)
-		printf("Content-Type: application/json\r\n"
-		       "Content-Length: %zu\r\n", len);
-	printf("Cache-Control: no-store\r\n"
-	       "X-Content-Type-Options: nosniff\r\n");
-	if (cors)
-		printf("Access-Control-Allow-Origin: %s\r\n"
-		       "Vary: Origin\r\n", cors);
-	if (allow)
-		printf("Allow: %s\r\n", allow);
-	if (allow && cors)
-		printf("Access-Control-Allow-Methods: %s\r\n"
-		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
-		       allow);
-	if (r->data_ts[0])
-		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
-	printf("\r\n");
-	if (text && !head_only)
-		printf("%s\n", text);
-	free(text);
-	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
@@ -506,14 +454,13 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		log_usage("one PATH at most");
-	const char *arg = optind < argc ? argv[optind] : NULL;
-	const char *method = getenv("REQUEST_METHOD");
-	if (!arg && !method)
+	cgi_req rq;
+	if (cgi_begin(&rq, optind < argc ? argv[optind] : NULL) < 0)
 		log_usage("not run as CGI (no REQUEST_METHOD) and no PATH given");
 
 	reply r = {0};
-	char cerr[CFG_ERR_LEN];
-	int cfg_ok = env_file ? cfg_load_file(env_file, cerr) : cfg_init(cerr);
+	char cors[256], why[256];
+	int setup = cgi_settings(env_file, cors_opt, cors, why);
 	char sock[512];
 	if (sock_opt)
 		snprintf(sock, sizeof sock, "%s", sock_opt);
@@ -521,73 +468,45 @@ int main(int argc, char **argv)
 		snprintf(sock, sizeof sock, "%s", cfg_get("KATO_HUB_SOCKET"));
 	else if (hubsock_default_path(sock, sizeof sock) < 0)
 		sock[0] = '\0';
-	/* No CORS header unless an origin is configured: other sites' pages
-	 * must not read the feed through an operator's browser. */
-	char cors[256] = "";
-	const char *cv = cors_opt ? cors_opt : cfg_get("KATO_LIVE_CORS_ORIGIN");
-	int cors_ok = 1;
-	if (cv && *cv) {
-		cors_ok = cors_origin_ok(cv);
-		if (cors_ok)
-			snprintf(cors, sizeof cors, "%s", cv);
-	}
 
-	char path[REQ_PATH_MAX + 1], why[REQ_ERR_LEN];
-	request rq = {R_NONE, ""};
+	char rwhy[REQ_ERR_LEN];
+	request rq_route = {R_NONE, ""};
 	const char *allow = NULL;
-	int head = 0, st;
-	const char *query = arg ? (strchr(arg, '?') ? strchr(arg, '?') + 1 : NULL)
-	                        : getenv("QUERY_STRING");
-	if (cgi_path(path, sizeof path, arg) < 0)
+	int st;
+	if (!rq.path_ok)
 		fail(&r, 404, "no such path");
-	else if ((st = request_route(path, &rq, why)) != 0)
-		fail(&r, st, "%s", why);
-	else if (method && strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		allow = "GET, HEAD, OPTIONS";
-		if (!strcmp(method, "OPTIONS"))
+	else if ((st = request_route(rq.path, &rq_route, rwhy)) != 0)
+		fail(&r, st, "%s", rwhy);
+	else if ((st = cgi_method(&rq)) != 0) {
+		allow = CGI_ALLOW;
+		if (st == 204)
 			r.status = 204;
 		else
 			fail(&r, 405, "method not allowed: use GET");
-	} else if ((st = request_query(query, &rq, why)) != 0) {
-		fail(&r, st, "%s", why);
-	} else if (cfg_ok < 0) {
-		log_warn("%s", cerr);
-		fail(&r, 500, "kato-snapshot is misconfigured: %s", cerr);
-	} else if (!cors_ok) {
-		log_warn("KATO_LIVE_CORS_ORIGIN: not an origin (http(s)://host[:port] or *)");
-		fail(&r, 500, "kato-snapshot is misconfigured: KATO_LIVE_CORS_ORIGIN "
-		              "is not an origin");
+	} else if ((st = request_query(rq.query, &rq_route, rwhy)) != 0) {
+		fail(&r, st, "%s", rwhy);
+	} else if (setup < 0) {
+		log_warn("%s", why);
+		fail(&r, 500, "kato-snapshot is misconfigured: %s", why);
 	} else if (!sock[0]) {
 		fail(&r, 500, "kato-snapshot is misconfigured: hub socket path too long");
-	} else if (rq.route == R_PROM) {
+	} else if (rq_route.route == R_PROM) {
 		cfg_free();
-		return promcgi_serve(sock, (int)(timeout_ns / 1000000),
-		                     method && !strcmp(method, "HEAD"), !arg);
+		return promcgi_serve(sock, (int)(timeout_ns / 1000000), rq.head, !rq.arg);
+	} else if (rq_route.route == R_SESSION_LIST) {
+		lookup_sessions(sock, (int)(timeout_ns / 1000000), &rq_route, &r);
 	} else {
-		head = method && !strcmp(method, "HEAD");
-		if (rq.route == R_SESSION_LIST)
-			lookup_sessions(sock, (int)(timeout_ns / 1000000), &rq, &r);
-		else
-			lookup(sock, (int)(timeout_ns / 1000000), rq.route, rq.name, &r);
+		lookup(sock, (int)(timeout_ns / 1000000), rq_route.route, rq_route.name, &r);
 	}
 	cfg_free();
 
-	int rc = KL_EXIT_OK;
-	if (arg) {
-		/* from a shell: the body only, exit 1 unless 200 */
-		char *text = r.body ? need(cJSON_PrintUnformatted(r.body)) : NULL;
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		if (fflush(stdout) != 0)
-			rc = KL_EXIT_TEMP;
-		else if (r.status != 200) {
-			log_warn("%s: %d %s", path, r.status, cgi_reason(r.status));
-			rc = KL_EXIT_NO;
-		}
-	} else if (respond(&r, head, allow, cors[0] ? cors : NULL) < 0) {
-		rc = KL_EXIT_TEMP;
-	}
+	size_t len = 0;
+	char *text = r.body ? need(cgi_json_text(r.body, &len)) : NULL;
+	cgi_resp resp = {r.status, text, len, allow, cors, r.data_ts};
+	int rc = cgi_finish(&rq, &resp);
+	if (rc == KL_EXIT_NO)
+		log_warn("%s: %d %s", rq.path, r.status, cgi_reason(r.status));
+	free(text);
 	cJSON_Delete(r.body);
 	return rc;
 }

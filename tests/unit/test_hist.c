@@ -102,7 +102,7 @@ int main(void)
 	int cols[3] = {col, col, col};
 	hist_query q = {.since_ms = t0, .until_ms = t0, .step_ms = 60000, .now_ms = t0,
 	                .n = 3, .cols = cols, .aggs = aggs};
-	CHECK(hist_read(h, &q, err) == 0 && q.coarse && q.npoints == 1, "a 60 s step is answered from the coarse tier");
+	CHECK(hist_read(h, &q, err) == 0 && q.tier == HIST_MINUTE && q.npoints == 1, "a 60 s step is answered from the coarse tier");
 	CHECK(q.values && q.values[0] == 0 && q.values[1] == 26 && q.values[2] == 50,
 	      "the minute's min, avg, max (0, 26, 50)");
 	free(q.values);
