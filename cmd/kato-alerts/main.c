@@ -32,6 +32,7 @@
 #include "log.h"
 #include "ndj.h"
 #include "rules.h"
+#include "splice.h"
 
 static const char usage_text[] =
     "usage: kato-alerts [--cpu PCT] [--cpu-error PCT] [--memory PCT]\n"
@@ -351,8 +352,10 @@ static cJSON *thresholds(const alerts_cfg *c)
 }
 
 /* Write frame j with data.thresholds set; the line as it came when that
- * cannot be done (no data object, no memory, too long).  Returns 0, or -1
- * (errno set). */
+ * cannot be done (no data object, no memory, too long).  The thresholds
+ * are spliced into the line as it came (splice.h); only a frame that
+ * already carries data.thresholds, or whose "data" is not where the text
+ * says, is printed again.  Returns 0, or -1 (errno set). */
 static int write_frame(cJSON *j, const alerts_cfg *c, const char *line,
                        size_t len)
 {
@@ -360,10 +363,24 @@ static int write_frame(cJSON *j, const alerts_cfg *c, const char *line,
 	cJSON *t = cJSON_IsObject(data) ? thresholds(c) : NULL;
 	if (!t)
 		return ndj_write_line(stdout, line, len);
+	int r;
+	long at = cJSON_GetObjectItemCaseSensitive(data, "thresholds")
+	              ? -1 : splice_open(line, len, "data");
+	char *tt = at >= 0 ? cJSON_PrintUnformatted(t) : NULL;
+	char *buf = tt ? malloc(len + strlen(tt) + sizeof "thresholds" + 4) : NULL;
+	if (buf) {
+		size_t m = splice_member(buf, line, len, at, "thresholds", tt);
+		r = m <= NDJ_LINE_MAX ? ndj_write_line(stdout, buf, m)
+		                      : ndj_write_line(stdout, line, len);
+		free(buf);
+		cJSON_free(tt);
+		cJSON_Delete(t);
+		return r;
+	}
+	cJSON_free(tt);
 	cJSON_DeleteItemFromObjectCaseSensitive(data, "thresholds");
 	cJSON_AddItemToObject(data, "thresholds", t);
 	char *out = cJSON_PrintUnformatted(j);
-	int r;
 	if (out && strlen(out) <= NDJ_LINE_MAX)
 		r = ndj_write_line(stdout, out, strlen(out));
 	else

@@ -2,18 +2,49 @@
  * frames it reads on stdin.  Input: as --once reads it, one frame (maybe
  * pretty-printed); and as the filter reads it, NDJSON, each
  * realtime_update line judged in turn by one engine.  Every message made
- * must be a JSON object with a "type". */
+ * must be a JSON object with a "type".  And the copy of each line with
+ * data.thresholds spliced in (splice.c) must parse, hold the member, and
+ * leave every other top-level member as it was. */
 #include <cjson/cJSON.h>
 
 #include "clock.h"
 #include "fuzz.h"
 #include "js.h"
 #include "rules.h"
+#include "splice.h"
 
 static int is_frame(const cJSON *j)
 {
 	const char *t = js_str(j, "type");
 	return t && !strcmp(t, "realtime_update");
+}
+
+/* Where splice_open finds data (an object), the spliced copy of line
+ * parses, has data.thresholds, and the same "type". */
+static void check_splice(const cJSON *j, const char *line, size_t len)
+{
+	long at = splice_open(line, len, "data");
+	if (at < 0)
+		return;
+	fuzz_check((size_t)at <= len && line[at - 1] == '{');
+	char *out = malloc(len + 64);
+	fuzz_check(out != NULL);
+	size_t n = splice_member(out, line, len, at, "thresholds", "{\"cpu_percent\":80}");
+	char why[128];
+	cJSON *k = js_parse(out, n, why, sizeof why);
+	fuzz_check(k != NULL);
+	double v = 0;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(k, "data");
+	fuzz_check(cJSON_IsObject(d) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "data")));
+	/* the raw "data" is the parsed one unless names were escaped or
+	 * repeated: then the spliced member may be in another "data" */
+	if (cJSON_IsObject(d) && !cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "thresholds") &&
+	    !memchr(line, '\\', len))
+		fuzz_check(js_num(k, "data.thresholds.cpu_percent", &v) == 1 && v == 80);
+	const char *t0 = js_str(j, "type"), *t1 = js_str(k, "type");
+	fuzz_check((!t0 && !t1) || (t0 && t1 && !strcmp(t0, t1)));
+	cJSON_Delete(k);
+	free(out);
 }
 
 /* Judge one parsed message as kato-alerts does; frees it. */
@@ -67,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *line;
 	while ((line = fuzz_line(data, size, &pos, &len))) {
 		cJSON *j = js_parse(line, len, why, sizeof why);
+		if (j && cJSON_IsObject(j))
+			check_splice(j, line, len);
 		if (j)
 			judge(a, j);
 		free(line);
