@@ -384,7 +384,8 @@ jq -rs '
                       and .load.stuck == $a.load.stuck)) as $b |
     "- \($a.load.clients) clients: p50 \($a.load.latency_ms.p50|r) ms vs \($b.load.latency_ms.p50|r) ms, " +
     "p99 \($a.load.latency_ms.p99|r) ms vs \($b.load.latency_ms.p99|r) ms " +
-    "(\(($a.load.latency_ms.p99 - $b.load.latency_ms.p99)|r) ms more), lost \($a.load.lost) vs \($b.load.lost) of \($a.load.expected), " +
+    (($a.load.latency_ms.p99 - $b.load.latency_ms.p99) as $d |
+     "(\(if $d < 0 then -$d else $d end|r) ms \(if $d < 0 then "less" else "more" end)), ") + "lost \($a.load.lost) vs \($b.load.lost) of \($a.load.expected), " +
     "web node CPU \($a.cpu.sched_total_percent // $a.cpu.total_percent|r) % vs \($b.cpu.sched_total_percent // $b.cpu.total_percent|r) %")' "$RESULTS"
 jq -r 'select(.hub_stats != null) |
   "- \(.server), \(.load.clients) clients: kato-hub printed \(.hub_stats.serializations_total) frame views for \(.hub_stats.messages_in_total) frames in (\((.hub_stats.serializations_total / ([.hub_stats.messages_in_total, 1] | max)) * 100 | round / 100) per frame, whatever the number of clients); cut off: \(.hub_stats.cutoffs_total | tostring)"' "$RESULTS"
