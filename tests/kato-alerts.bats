@@ -193,7 +193,7 @@ two_hosts='.data.containers.containers |= (map(.host = "a") + [.[] | select(.nam
 		# not missing; host a's kato-redis runs again.
 		frame 9 "$two_hosts"' | (.data.containers.containers[] | select(.host == "b") | .status) = "exited"
 			| (.data.containers.containers[] | select(.host == "b") | .stale) = true
-			| .stale = ["docker-stats@b"]'
+			| .data.containers.hosts.b.age_ms = 12500 | .stale = ["docker-stats@b"]'
 		frame 12 "$two_hosts"
 	} >"$IN"
 	filter
@@ -206,8 +206,9 @@ container_down:b/kato-redis resolved info"
 	assert_line --index 0 '["b/kato-redis","Container kato-redis on host b is exited"]'
 	assert_line --index 1 '["a/kato-redis","Container kato-redis on host a is exited"]'
 	# The host that stopped is named in its own stale alert.
-	run jq -r 'select(.type=="system_alert" and .alerts[0].type=="source_stale") | .alerts[0].message' "$OUT"
-	assert_line --partial 'container stats from host b'
+	run jq -r 'select(.type=="system_alert" and .alerts[0].type=="source_stale") | "\(.id) \(.state) \(.alerts[0].message)"' "$OUT"
+	assert_line --index 0 'source_stale:docker-stats@b firing No fresh container stats from host b for 12 s'
+	assert_line --index 1 --partial 'source_stale:docker-stats@b resolved'
 }
 
 @test "--containers picks the containers container_down watches" {

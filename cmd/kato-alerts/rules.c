@@ -403,9 +403,10 @@ static int multi_host(const cJSON *frame)
 	return cJSON_IsObject(h) && h->child && h->child->next;
 }
 
-/* A container entry's name ("/" stripped) into name, and the key it is
- * known by into key: "HOST/NAME" when the entry names its host, else
- * NAME.  Returns 0, or -1 when it has no name. */
+/* The key a container entry is known by, into key: "HOST/NAME" when the
+ * entry names its host, else NAME (Docker's leading "/" stripped); the
+ * known list keeps keys, so a container is the same one across a change
+ * from one host to several.  Returns 0, or -1 when it has no name. */
 static int container_key(const cJSON *c, char *key, size_t len)
 {
 	const char *name = js_str(c, "name");
@@ -728,11 +729,21 @@ static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
 	step(a, "kato_unhealthy", NULL, NULL, &o, now, iso, out);
 }
 
+/* What the frame says of a stale-list name: its sources entry, or for
+ * "docker-stats@HOST" that host's block (data.containers.hosts), which
+ * has the same "ok" and "age_ms". */
+static const cJSON *source_info(const cJSON *frame, const char *name)
+{
+	if (!strncmp(name, "docker-stats@", 13))
+		return cJSON_GetObjectItemCaseSensitive(
+		    js_path(frame, "data.containers.hosts"), name + 13);
+	return cJSON_GetObjectItemCaseSensitive(js_path(frame, "sources"), name);
+}
+
 static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
                        const char *iso, cJSON *out)
 {
 	const cJSON *stale = cJSON_GetObjectItemCaseSensitive(frame, "stale");
-	const cJSON *sources = js_path(frame, "sources");
 	const cJSON *arr = cJSON_IsArray(stale) ? stale : NULL;
 	/* A source that never sent anything is given what kato-merge gives it
 	 * by default, three intervals, from the first frame seen here. */
@@ -749,7 +760,7 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 		if (!cJSON_IsString(s) || !*s->valuestring)
 			continue;
 		const char *name = s->valuestring;
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, name);
+		const cJSON *src = source_info(frame, name);
 		obs o = {.v = V_OVER, .level = LV_WARNING};
 		char what[128];
 		source_what(what, sizeof what, name);
@@ -775,7 +786,7 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 		alert *al = &a->v[i];
 		if (al->seen || strcmp(al->type, "source_stale") != 0)
 			continue;
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, al->name);
+		const cJSON *src = source_info(frame, al->name);
 		obs o = {.v = V_UNDER};
 		char what[128];
 		source_what(what, sizeof what, al->name);
