@@ -162,7 +162,9 @@ export function renderContainers(sec, info, th, now) {
 			if (hostStale && host) staleHosts.add(host);
 			const hc = tr.querySelector('.c-host');
 			hc.hidden = !many;
-			setText(hc, host || '—', hostStale ? 'this host stopped reporting' : '');
+			const hb = many && host && sec.hosts[host] && typeof sec.hosts[host] === 'object' ? sec.hosts[host] : null;
+			setText(hc, host || '—', !hostStale ? '' : hb && typeof hb.error === 'string'
+				? `this host's container engine fails: ${hb.error}` : 'this host stopped reporting');
 			tr.dataset.host = host;
 			tr.dataset.hostStale = hostStale ? '1' : '';
 
