@@ -183,12 +183,13 @@ export function renderContainers(sec, info, th, now) {
 			const tdc = tr.querySelector('.c-cpu');
 			setText(tdc, fmtPct(cpu), cpu === null ? 'not measured yet (CPU needs two samples)' :
 				`100 % = one core; alert threshold ${fmtPct(th.cpu_percent, 0)}`);
-			setData(tdc, 'level', levelFor(cpu, th.cpu_percent));
+			/* a stopped host's last figures are not judged against the thresholds */
+			setData(tdc, 'level', hostStale ? '' : levelFor(cpu, th.cpu_percent));
 			setText(tr.querySelector('.c-mem .c-main'), pair(fmtBytes(used), lim === 'none' ? 'no limit' : fmtBytes(lim)));
 			const sub = tr.querySelector('.c-mem .c-sub');
 			setText(sub, fmtPct(memPct), lim === 'none' ? 'no memory limit: no percentage' :
 				`alert threshold ${fmtPct(th.memory_percent, 0)}`);
-			setData(sub, 'level', levelFor(memPct, th.memory_percent));
+			setData(sub, 'level', hostStale ? '' : levelFor(memPct, th.memory_percent));
 			setText(tr.querySelector('.c-net .c-main'),
 				pair(fmtByteRate(num(c, 'network.rx_bytes_per_s')), fmtByteRate(num(c, 'network.tx_bytes_per_s'))));
 			setText(tr.querySelector('.c-net .c-sub'), 'total ' +
