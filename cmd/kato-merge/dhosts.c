@@ -283,8 +283,10 @@ static void print_sum(FILE *f, const dhosts *d, const unsigned char *counted)
 		           k >= DH_COUNT ? sum[k] : js_round(sum[k], dec));
 	}
 	char ts[CLOCK_ISO_LEN];
-	if (a)
+	if (a && n)
 		cJSON_AddStringToObject(a, "timestamp", clock_iso_ms(ts, newest));
+	else if (a)
+		cJSON_AddNullToObject(a, "timestamp");
 	char *t = a ? cJSON_PrintUnformatted(a) : NULL;
 	fputs(t ? t : "null", f);
 	free(t);
@@ -326,11 +328,16 @@ char *dhosts_section(const dhosts *d, int64_t mono_ms, int64_t stale_ms)
 		fputc('}', f);
 	} else {
 		unsigned char counted[DHOSTS_MAX] = {0};
-		int any = 0;
-		for (size_t i = 0; i < d->n; i++)
-			any |= counted[i] = (unsigned char)dhost_fresh(&d->h[i], mono_ms,
-			                                               stale_ms);
-		if (!any) /* all stale: the last word of each host that had one */
+		int recent = 0; /* a host whose newest record is not stale */
+		for (size_t i = 0; i < d->n; i++) {
+			counted[i] = (unsigned char)dhost_fresh(&d->h[i], mono_ms, stale_ms);
+			recent |= !dhost_stale(&d->h[i], mono_ms, stale_ms);
+		}
+		/* Every host stale (the section is, as a whole): the last word of
+		 * each host that had one.  Else only the fresh ones: a failing
+		 * host's old figures are not summed beside live ones, nor instead
+		 * of them (nothing fresh to sum is null, not the past). */
+		if (!recent)
 			for (size_t i = 0; i < d->n; i++)
 				counted[i] = (unsigned char)d->h[i].ok;
 		fputs("{\"containers\":[", f);

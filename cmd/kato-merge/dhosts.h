@@ -12,9 +12,10 @@
  * The section (dhosts_section) is, hosts in name order,
  *   {"containers":[every host's containers, each with "host"; those of a
  *                  host that is not fresh carry "stale":true],
- *    "aggregated":{the sum over the fresh hosts (over every host whose
- *                  newest record is ok when none is fresh: the section
- *                  is then stale as a whole)},
+ *    "aggregated":{the sum over the fresh hosts; when every host is
+ *                  stale (the section then stale as a whole), over every
+ *                  host whose newest record is ok; when none is fresh but
+ *                  some is failing, nulls: no old figures as if live},
  *    "hosts":{"NAME":{"ok","stale","ts","age_ms","engine","api_version",
  *                     "aggregated":{...}|null,"error"(failing only)}}}
  * or, when no host's newest record is ok, {"error":"...","hosts":{...}}.

@@ -80,9 +80,18 @@ int main(void)
 	CHECK_STR(at(s, "aggregated.total_cpu_percent"), "12", "not summed as live");
 	free(s);
 
+	/* a stale while b fails (recent): nothing fresh to sum, and a's old
+	 * figures are not shown as current */
+	CHECK(take(&dh, "b", NULL, "GET /_ping: Connection refused", 16000, 15000) == DH_KEPT, "b still failing");
+	s = dhosts_section(&dh, 11000 + stale + 1, stale);
+	CHECK_STR(at(s, "hosts.a.stale"), "true", "a is stale");
+	CHECK_STR(at(s, "aggregated.total_cpu_percent"), "null", "no fresh host: the sum is unknown, not a's old figure");
+	CHECK_STR(at(s, "aggregated.timestamp"), "null", "and has no time");
+	free(s);
+
 	/* every host failing: the section is the newest error, with the hosts */
-	CHECK(take(&dh, "a", NULL, "GET /_ping: timeout", 13000, 12000) == DH_KEPT, "a fails too");
-	s = dhosts_section(&dh, 12500, stale);
+	CHECK(take(&dh, "a", NULL, "GET /_ping: timeout", 17000, 16000) == DH_KEPT, "a fails too");
+	s = dhosts_section(&dh, 16500, stale);
 	CHECK_STR(at(s, "error"), "\"GET /_ping: timeout\"", "no host ok: the newest error");
 	CHECK_STR(at(s, "hosts.a.ok"), "false", "with the hosts block");
 	free(s);
