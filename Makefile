@@ -105,7 +105,7 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(wildcard cmd/*/*.[ch]) bui
 # tests/fuzz/corpus/NAME/.  There is no fallback compiler: without clang
 # and libclang-rt-14-dev the build fails, and so does `make test`.
 fuzz_src_snapshot_request = cmd/kato-snapshot/request.c
-fuzz_src_merge_record     = cmd/kato-merge/frame.c cmd/kato-merge/rsess.c
+fuzz_src_merge_record     = cmd/kato-merge/frame.c cmd/kato-merge/dhosts.c cmd/kato-merge/rsess.c
 fuzz_src_alerts_frame     = cmd/kato-alerts/rules.c cmd/kato-alerts/splice.c
 fuzz_src_docker_stats     = cmd/docker-stats/calc.c cmd/docker-stats/report.c
 fuzz_src_docker_list      = cmd/docker-stats/list.c

@@ -22,12 +22,20 @@ void collector_init(collector *c, const char *source)
 		        strerror(errno));
 }
 
+/* The collector's host name in rec, when it has one to give. */
+static void add_host(const collector *c, cJSON *rec)
+{
+	if (c->host && *c->host && !cJSON_HasObjectItem(rec, "host"))
+		cJSON_AddStringToObject(rec, "host", c->host);
+}
+
 int collector_emit(collector *c, cJSON *rec)
 {
 	if (!rec) {
 		log_warn("out of memory building a record");
 		return 0;
 	}
+	add_host(c, rec);
 	char *text = cJSON_PrintUnformatted(rec);
 	int r;
 	if (!text) {
@@ -50,6 +58,7 @@ int collector_emit(collector *c, cJSON *rec)
 		cJSON *f = rec_fail(c->source, err);
 		if (!f)
 			return 1;
+		add_host(c, f);
 		r = ndj_write(stdout, f);
 		cJSON_Delete(f);
 		if (r == 0)

@@ -37,6 +37,9 @@ typedef int (*collector_sample_fn)(collector *c, cJSON **data,
 
 struct collector {
 	const char *source;         /* record "source", e.g. "kato-metrics" */
+	const char *host;           /* record "host" (the machine sampled from),
+	                             * NULL or "" for none; collector_emit adds
+	                             * it to every record that has none */
 	int64_t interval_ns;        /* sampling period */
 	int once;                   /* --once: one sample, then exit */
 	int sigfd;                  /* set by collector_init: stop signals */

@@ -1,6 +1,21 @@
 #include "rec.h"
 
+#include <string.h>
+
 #include "clock.h"
+
+int rec_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > REC_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
 
 static cJSON *head(const char *source)
 {

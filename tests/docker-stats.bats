@@ -52,11 +52,12 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	run docker-stats --help
 	assert_success
 	# the same SYNOPSIS as man/docker-stats.1
-	assert_line --index 0 "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]"
-	assert_line --index 1 "                    [--interval SECONDS] [--timeout SECONDS] [--once]"
-	assert_line --index 2 "                    [--once-gap SECONDS] [--max-requests N]"
+	assert_line --index 0 "usage: docker-stats [--host ADDRESS] [--host-name NAME]"
+	assert_line --index 1 "                    [--name REGEX | --all]"
+	assert_line --index 2 "                    [--interval SECONDS] [--timeout SECONDS] [--once]"
+	assert_line --index 3 "                    [--once-gap SECONDS] [--max-requests N]"
 	run man -l "$TOP/man/docker-stats.1"
-	assert_output --partial "docker-stats [--host ADDRESS] [--name REGEX | --all]"
+	assert_output --partial "docker-stats [--host ADDRESS] [--host-name NAME]"
 }
 
 @test "a bad option or regular expression is a usage error (exit 100)" {
@@ -83,6 +84,28 @@ entry() { head -n 1 "$OUT" | jq -c --arg n "$1" '.data.containers[] | select(.na
 	run jq -r '.data.engine, .data.api_version' "$OUT"
 	assert_output --regexp '^podman
 [0-9]+\.[0-9]+$'
+}
+
+@test "every record and container entry names its Docker host: --host-name, else KATO_LIVE_HOST_NAME, else the machine's name" {
+	docker-stats --host "$HOST" --name "^$P-idle$" --host-name dock-1.example --once >"$OUT" 2>"$ERR"
+	run jq -c '[.host, (.data.containers | map(.host))]' "$OUT"
+	assert_output '["dock-1.example",["dock-1.example"]]'
+	KATO_LIVE_HOST_NAME=from-env docker-stats --host "$HOST" --name "^$P-idle$" --once >"$OUT" 2>"$ERR"
+	run jq -c '[.host, .data.containers[0].host]' "$OUT"
+	assert_output '["from-env","from-env"]'
+	docker-stats --host "$HOST" --name "^$P-idle$" --once >"$OUT" 2>"$ERR"
+	run jq -r .host "$OUT"
+	assert_output "$(hostname)"
+	# A failed sample names its host too: kato-merge files it under it.
+	docker-stats --host unix:///nonexistent/engine.sock --host-name dock-2 --once >"$OUT" 2>"$ERR" || true
+	run jq -c '[.ok, .host]' "$OUT"
+	assert_output '[false,"dock-2"]'
+	# A name must be usable as a JSON key and a label as it is.
+	run docker-stats --host-name 'a b' --once
+	assert_failure 100
+	assert_output --partial "bad --host-name 'a b'"
+	run docker-stats --host-name "$(printf 'x%.0s' {1..65})" --once
+	assert_failure 100
 }
 
 @test "the burning container's CPU% agrees with podman stats within 5 points, memory within 5%" {

@@ -249,6 +249,31 @@ store_week() {
 	jq -e '.series["host.cpu_percent"] == [0,1,null,null] and .series["container.c0.cpu_percent"] == [0,1,2,3]' <<<"$output"
 }
 
+@test "two Docker hosts: container.HOST/NAME series that do not collide; one host stops, only its series gap; one host keeps the old names" {
+	gen --start "$H0" --count 4 >"$FR/in"
+	# Frames 3 and 4 hold c0 on two hosts; in frame 4 host b has stopped.
+	{
+		head -n 2 "$FR/in"
+		sed -n 3p "$FR/in" | jq -c '.data.containers.containers = [
+			{"name":"c0","host":"a","cpu":10}, {"name":"c0","host":"b","cpu":20}]
+			| .data.containers.hosts = {"a":{},"b":{}}'
+		sed -n 4p "$FR/in" | jq -c '.data.containers.containers = [
+			{"name":"c0","host":"a","cpu":11}, {"name":"c0","host":"b","cpu":20,"stale":true}]
+			| .data.containers.hosts = {"a":{},"b":{}} | .stale = ["docker-stats@b"]'
+	} >"$FR/hosts"
+	store --sink <"$FR/hosts"
+	NOW=$((H0 + 12))
+	run query "/api/v1/history?since=$H0&until=$((H0 + 9))&series=container.*.cpu_percent"
+	assert_success
+	# One host (the first frames): the name alone, as before hosts were named.
+	jq -e '.series["container.c0.cpu_percent"] == [0,1,null,null]
+	       and .series["container.a/c0.cpu_percent"] == [null,null,10,11]
+	       and .series["container.b/c0.cpu_percent"] == [null,null,20,null]' <<<"$output"
+	# The stopped host leaves the fresh one's figures and the totals stored.
+	run query "/api/v1/history?since=$H0&until=$((H0 + 9))&series=containers.cpu_percent"
+	jq -e '.series["containers.cpu_percent"][3] != null' <<<"$output"
+}
+
 @test "events: alerts and session events as marks; a firing alert sent again is one mark" {
 	gen --start "$H0" --count 30 --alert 5 --alert 5 --session 7 >"$FR/in"
 	# the alert again (its cooldown), then resolved

@@ -179,6 +179,38 @@ container_down:kato-redis resolved info"
 	assert_line --index 2 '["kato-redis","missing","Container kato-redis is missing: the container engine no longer lists it"]'
 }
 
+# Two Docker hosts, each with a container named kato-redis (and the rest
+# of the fixture on host a): alerts are keyed and worded per host.
+two_hosts='.data.containers.containers |= (map(.host = "a") + [.[] | select(.name == "kato-redis") | .host = "b"])
+	| .data.containers.hosts = {"a":{"ok":true,"stale":false},"b":{"ok":true,"stale":false}}'
+
+@test "with two Docker hosts a container is known by host and name: the same name on each host is two alerts, each naming its host" {
+	{
+		frame 0 "$two_hosts"
+		frame 3 "$two_hosts"' | (.data.containers.containers[] | select(.host == "b" and .name == "kato-redis") | .status) = "exited"'
+		frame 6 "$two_hosts"' | (.data.containers.containers[] | select(.name == "kato-redis") | .status) = "exited"'
+		# host b stops: its containers are kept, marked stale: not judged,
+		# not missing; host a's kato-redis runs again.
+		frame 9 "$two_hosts"' | (.data.containers.containers[] | select(.host == "b") | .status) = "exited"
+			| (.data.containers.containers[] | select(.host == "b") | .stale) = true
+			| .data.containers.hosts.b.age_ms = 12500 | .stale = ["docker-stats@b"]'
+		frame 12 "$two_hosts"
+	} >"$IN"
+	filter
+	run alerts_of "$OUT" container_down
+	assert_output "container_down:b/kato-redis firing error
+container_down:a/kato-redis firing error
+container_down:a/kato-redis resolved info
+container_down:b/kato-redis resolved info"
+	run jq -c 'select(.type=="system_alert" and .alerts[0].type=="container_down") | .alerts[0] | [.container,.message]' "$OUT"
+	assert_line --index 0 '["b/kato-redis","Container kato-redis on host b is exited"]'
+	assert_line --index 1 '["a/kato-redis","Container kato-redis on host a is exited"]'
+	# The host that stopped is named in its own stale alert.
+	run jq -r 'select(.type=="system_alert" and .alerts[0].type=="source_stale") | "\(.id) \(.state) \(.alerts[0].message)"' "$OUT"
+	assert_line --index 0 'source_stale:docker-stats@b firing No fresh container stats from host b for 12 s'
+	assert_line --index 1 --partial 'source_stale:docker-stats@b resolved'
+}
+
 @test "--containers picks the containers container_down watches" {
 	frame 0 '.data.containers.containers[0].status = "exited" | .data.containers.containers[3].status = "exited"' >"$IN"
 	filter --containers 'kato-r*,nothing'

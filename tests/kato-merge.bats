@@ -330,3 +330,71 @@ exec sleep 60')
 	grep -qF 'record from docker-stats: data.aggregated.total_cpu_percent (and others) is not a number: shown as null (unknown)' "$ERR"
 	grep -q 'record from kato-metrics: data.metrics.* is not a number' "$ERR"
 }
+
+# docker-stats records of Docker host $1 with containers $2 (JSON array)
+# and aggregated CPU $3: no "ts", so each is stamped on arrival.
+host_rec() {
+	printf '{"source":"docker-stats","host":"%s","ok":true,"data":{"containers":%s,"aggregated":{"total_cpu_percent":%s,"total_memory_mb":%s,"total_memory_limit_mb":1000,"total_memory_percent":%s,"container_count":%s,"running_count":%s,"timestamp":"T"},"engine":"docker","api_version":"1.43"}}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$6"
+}
+
+@test "several Docker hosts in one frame: every container with its host, the totals summed, a block per host" {
+	{
+		host_rec dock-a '[{"name":"kato","status":"running","cpu":10}]' 10 100 10 1
+		host_rec dock-b '[{"name":"kato","status":"running","cpu":30},{"name":"kato-redis","status":"exited","cpu":null}]' 30 300 30 2
+		echo '{"source":"docker-stats","host":"dock-c","ok":false,"error":"GET unix:///var/run/docker.sock /_ping: Connection refused"}'
+	} >"$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 1
+	run frame 1 '.data.containers.containers | map([.host, .name, .stale])'
+	assert_output '[["dock-a","kato",null],["dock-b","kato",null],["dock-b","kato-redis",null]]'
+	# Memory percent is weighted by each host's limit: (100 + 300) / 2000.
+	run frame 1 '.data.containers.aggregated | [.total_cpu_percent, .total_memory_mb, .total_memory_limit_mb, .total_memory_percent, .container_count]'
+	assert_output '[40,400,2000,20,3]'
+	run frame 1 '.data.containers.hosts | map_values([.ok, .stale, .aggregated.total_cpu_percent, .engine, .error])'
+	assert_output '{"dock-a":[true,false,10,"docker",null],"dock-b":[true,false,30,"docker",null],"dock-c":[false,false,null,null,"GET unix:///var/run/docker.sock /_ping: Connection refused"]}'
+	run frame 1 '[.stale, .sources["docker-stats"].ok]'
+	assert_output '[["kato-metrics","session-summary"],true]'
+}
+
+@test "a Docker host whose records stop is named stale on its own, its containers kept and marked; the others flow; it recovers" {
+	touch "$BATS_TEST_TMPDIR/b-up"
+	a=$(producer a "while :; do $(declare -f host_rec); host_rec dock-a '[{\"name\":\"kato\",\"status\":\"running\",\"cpu\":10}]' 10 100 10 1; sleep 0.2; done")
+	b=$(producer b "while :; do $(declare -f host_rec); [ -e '$BATS_TEST_TMPDIR/b-up' ] && host_rec dock-b '[{\"name\":\"kato\",\"status\":\"running\",\"cpu\":30}]' 30 300 30 1; sleep 0.2; done")
+	start_merge --interval 0.2 --stale 1 --run "$a" --run "$b"
+	wait_until 20 last_frame_is '.data.containers.aggregated.total_cpu_percent == 40'
+	rm "$BATS_TEST_TMPDIR/b-up"
+	wait_until 20 last_frame_is '.stale | index("docker-stats@dock-b")'
+	# Only dock-b: docker-stats itself is not stale while dock-a reports.
+	run last_frame_is '(.stale | index("docker-stats") | not) and (.stale | index("docker-stats@dock-a") | not)'
+	assert_success
+	# Its containers stay, marked; the totals are dock-a's alone.
+	f=$(grep '"type":"realtime_update"' "$OUT" | tail -n 1)
+	run jq -c '[(.data.containers.containers | map([.host, .stale])), .data.containers.aggregated.total_cpu_percent, .data.containers.aggregated.container_count, (.data.containers.hosts | map_values(.stale)), .data.containers.hosts["dock-a"].age_ms < 1000]' <<<"$f"
+	assert_output '[[["dock-a",null],["dock-b",true]],10,1,{"dock-a":false,"dock-b":true},true]'
+	touch "$BATS_TEST_TMPDIR/b-up"
+	wait_until 20 last_frame_is '(.stale | index("docker-stats@dock-b") | not) and .data.containers.aggregated.total_cpu_percent == 40 and (.data.containers.containers | map(.stale) == [null, null])'
+}
+
+@test "at most 64 Docker hosts: the 65th is refused with a report on stderr, the others kept" {
+	for i in $(seq 1 65); do
+		host_rec "h$i" '[]' 1 1 1 0
+	done >"$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 1
+	run frame 1 '[(.data.containers.hosts | length), .data.containers.aggregated.total_cpu_percent, (.data.containers.hosts | has("h65"))]'
+	assert_output '[64,64,false]'
+	wait_until 5 grep -q 'too many Docker hosts: h65 is one past the limit of 64' "$ERR"
+	# A host name that could not be a JSON key or a label as it is: refused.
+	echo '{"source":"docker-stats","host":"a\"b","ok":true,"data":{"containers":[]}}' >"$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
+	wait_until 5 grep -q 'bad "host" in a record from docker-stats' "$ERR"
+}
+
+@test "one docker-stats naming no host: the section as before, with no host anywhere" {
+	echo '{"source":"docker-stats","ok":true,"data":{"containers":[{"name":"kato","cpu":5}],"aggregated":{"total_cpu_percent":5,"container_count":1,"timestamp":"T"}}}' >"$IN"
+	start_merge --interval 0.2 --stale 30 "$IN"
+	frames 1
+	run frame 1 '[.data.containers.containers, .data.containers.aggregated, (.stale | map(select(startswith("docker-stats"))))]'
+	assert_output '[[{"name":"kato","cpu":5}],{"total_cpu_percent":5,"container_count":1,"timestamp":"T"},[]]'
+}

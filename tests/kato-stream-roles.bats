@@ -90,10 +90,13 @@ stream_has() { [ "$(rcli XLEN frames)" -ge "$1" ]; }
 	jq -e '.data.metrics.performance | has("error_rate")' "$BATS_TEST_TMPDIR/s1" >/dev/null
 }
 
-@test "kato-live roles: a collector host's docker-stats reaches the pipeline through Redis" {
-	# each "host" has its own engine address; neither answers
-	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/collector-host-engine.sock launch collector --role collector
-	wait_until 60 bash -c '[ "$(redis-cli -p '"$REDIS_PORT"' XLEN frames:docker-stats)" -ge 1 ]' || {
+@test "kato-live roles: collector hosts' docker-stats reach the pipeline through Redis, each under its own name" {
+	# each "host" has its own engine address; none answers
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/collector-host-engine.sock KATO_LIVE_HOST_NAME=dock-a \
+		launch collector --role collector
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/other-host-engine.sock KATO_LIVE_HOST_NAME=dock-b \
+		launch collector-b --role collector
+	wait_until 60 bash -c '[ "$(redis-cli -p '"$REDIS_PORT"' XLEN frames:docker-stats)" -ge 2 ]' || {
 		cat "$BATS_TEST_TMPDIR/collector.err" >&2; false; }
 	PORT=$(free_port)
 	KATO_LIVE_REMOTE_DOCKER=true launch all --port "$PORT"
@@ -103,6 +106,10 @@ stream_has() { [ "$(rcli XLEN frames)" -ge "$1" ]; }
 	# the frame's containers section is the collector host's (its engine's
 	# address in the error), not from a docker-stats of the pipeline's own
 	wait_until 30 bash -c 'curl -s "${0}api/v1/system/container-stats" | jq -e ".source == \"docker-stats\" and (.error | test(\"collector-host-engine.sock\"))"' "$url"
+	# both hosts, in one stream, each failing with its own engine's words
+	wait_until 30 bash -c 'curl -s "${0}api/v1/system/container-stats" | jq -e "
+		(.hosts[\"dock-a\"].error | test(\"collector-host-engine.sock\")) and
+		(.hosts[\"dock-b\"].error | test(\"other-host-engine.sock\"))"' "$url"
 	# role all with KATO_LIVE_STREAM also puts its frames into Redis
 	wait_until 30 stream_has 1
 }

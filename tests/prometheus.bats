@@ -88,6 +88,25 @@ sample() {
 	[ "$HTTP_STATUS" = 405 ]
 }
 
+@test "GET /metrics: two Docker hosts' containers side by side by host label; a stale host's left out, its stale gauge 1" {
+	start_cgi
+	start_hub
+	hub_send "$(frame '.data.containers.containers = [
+		{"name": "kato", "host": "dock-a", "status": "running", "cpu": 1.5},
+		{"name": "kato", "host": "dock-b", "status": "running", "cpu": 7, "stale": true}]
+		| .data.containers.hosts = {"dock-a": {"ok": true, "stale": false}, "dock-b": {"ok": true, "stale": true}}
+		| .stale = ["docker-stats@dock-b"]')"
+	wait_retained 1
+	get /metrics
+	[ "$HTTP_STATUS" = 200 ]
+	promtool_ok
+	[ "$(sample 'kato_live_container_cpu_percent{container="kato",host="dock-a"}')" = 1.5 ]
+	[ -z "$(sample 'kato_live_container_cpu_percent{container="kato",host="dock-b"}')" ]
+	[ "$(sample 'kato_live_docker_host_stale{host="dock-a"}')" = 0 ]
+	[ "$(sample 'kato_live_docker_host_stale{host="dock-b"}')" = 1 ]
+	[ "$(sample 'kato_live_containers')" = 1 ]
+}
+
 @test "GET /metrics: hostile container names and hosts are escaped, duplicates dropped, a line with bad UTF-8 refused; promtool still accepts it" {
 	start_cgi
 	start_hub

@@ -57,6 +57,11 @@ teardown_file() {
 # routeWebSocket) with the message shapes of kato-live(7), so they test the
 # page alone; the page and its HTTP fallback still come from the pipeline.
 
+@test "containers of two Docker hosts: a Host column, one row per host and name, a stopped host's rows marked as its last word" {
+	run browser_case hosts
+	assert_success
+}
+
 @test "heartbeats are not data: no frame for two ticks and the page says 'No new data', dims, claims no health, alerts unknown" {
 	run browser_case stale
 	browser_notes

@@ -156,18 +156,35 @@ export function frameValue(frame, key) {
 		return isNum(v) ? v : null;
 	}
 	const m = /^container\.(.+)\.([a-z_]+)$/.exec(key);
-	if (!m || !CONTAINER_PATHS[m[2]] || stale.some((s) => String(s).includes('docker-stats'))) return null;
+	/* "docker-stats" itself: no host reports; "docker-stats@HOST" is one */
+	if (!m || !CONTAINER_PATHS[m[2]] || stale.includes('docker-stats')) return null;
 	const list = get(data, 'containers.containers');
 	if (!Array.isArray(list)) return null;
-	const c = list.find((e) => e && e.name === m[1]);
-	const v = c ? get(c, CONTAINER_PATHS[m[2]]) : undefined;
+	const many = manyHosts(frame);
+	const c = list.find((e) => e && containerKey(e, many) === m[1]);
+	if (!c || c.stale === true) return null; /* a stopped host's: a gap */
+	const v = get(c, CONTAINER_PATHS[m[2]]);
 	return isNum(v) ? v : null;
+}
+
+/* Whether a frame holds the containers of two or more Docker hosts. */
+function manyHosts(frame) {
+	const h = get(frame, 'data.containers.hosts');
+	return !!h && typeof h === 'object' && !Array.isArray(h) && Object.keys(h).length > 1;
+}
+
+/* A container's name in series names, as kato-history stores it: NAME, or
+ * HOST/NAME when the frame holds two or more Docker hosts. */
+function containerKey(c, many) {
+	if (typeof c.name !== 'string') return null;
+	return many && typeof c.host === 'string' && c.host ? c.host + '/' + c.name : c.name;
 }
 
 /* Container names in a frame (for lines a chart does not have yet). */
 export function frameContainers(frame) {
 	const list = get(frame, 'data.containers.containers');
-	return Array.isArray(list) ? list.map((c) => c && c.name).filter((n) => typeof n === 'string') : [];
+	const many = manyHosts(frame);
+	return Array.isArray(list) ? list.map((c) => c && containerKey(c, many)).filter((n) => typeof n === 'string') : [];
 }
 
 /* Append a live frame at t (unix seconds) to columns {lines, data, step}

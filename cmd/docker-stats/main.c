@@ -12,6 +12,10 @@
  *                          total_memory_percent,container_count,running_count,timestamp},
  *            "engine":"docker"|"podman"|"unknown","api_version":"1.41"}}
  *
+ * Every record and every container entry also carry "host": this Docker
+ * host's name (--host-name), so that kato-merge can hold several hosts'
+ * containers side by side.
+ *
  * Each sample lists the containers (GET /containers/json?all=1), keeps
  * those whose name matches, and asks for every running one's stats,
  * --max-requests at a time (curl multi, one-shot where the API has it).  The API version
@@ -19,11 +23,13 @@
  * the engine stops answering.  CPU% needs two samples: the tool keeps
  * each container's previous counters (calc.h has the formulas).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -39,6 +45,7 @@
 #include "js.h"
 #include "log.h"
 #include "opt.h"
+#include "rec.h"
 #include "sig.h"
 
 #define SOURCE "docker-stats"
@@ -47,7 +54,8 @@
 #define DEFAULT_MAX_REQUESTS 8 /* stats requests in flight at once */
 
 static const char usage_text[] =
-    "usage: docker-stats [--host ADDRESS] [--name REGEX | --all]\n"
+    "usage: docker-stats [--host ADDRESS] [--host-name NAME]\n"
+    "                    [--name REGEX | --all]\n"
     "                    [--interval SECONDS] [--timeout SECONDS] [--once]\n"
     "                    [--once-gap SECONDS] [--max-requests N]\n"
     "\n"
@@ -56,6 +64,9 @@ static const char usage_text[] =
     "\n"
     "  -H, --host ADDRESS     the engine: unix:///path or tcp://host:port (default\n"
     "                         $DOCKER_HOST, else " DEFAULT_HOST ")\n"
+    "      --host-name NAME   the name of this Docker host in every record and\n"
+    "                         container entry (\"host\"; default\n"
+    "                         $KATO_LIVE_HOST_NAME, else the machine's host name)\n"
     "  -n, --name REGEX       containers whose name matches this POSIX extended\n"
     "                         regular expression (default $DOCKER_STATS_NAME, else\n"
     "                         '" DEFAULT_NAME "': kato and kato-*)\n"
@@ -88,6 +99,7 @@ typedef struct ds_ctx {
 	int once;           /* --once */
 	int primed;         /* --once: the first reading was taken */
 	int64_t once_gap_ns;
+	const char *host_name; /* --host-name: "host" in each entry */
 	size_t max_requests; /* stats requests in flight at once */
 	double host_mem;    /* the engine host's memory (GET /info), 0 unknown */
 	int sigfd;
@@ -334,8 +346,8 @@ static int take(ds_ctx *x, cJSON **data, char err[COLLECTOR_ERR_LEN])
 		st[kept] = s;
 		if (list)
 			cJSON_AddItemToArray(list, ds_entry(cs[kept].id, cs[kept].name,
-			                                    cs[kept].state, &s,
-			                                    ebuf[0] ? ebuf : NULL, ts));
+			                                    x->host_name, cs[kept].state,
+			                                    &s, ebuf[0] ? ebuf : NULL, ts));
 		kept++;
 	}
 	remember(x, cs, st, kept);
@@ -401,9 +413,11 @@ int main(int argc, char **argv)
 
 	double maxreq = DEFAULT_MAX_REQUESTS;
 	const char *mr = cfg_get("DOCKER_STATS_MAX_REQUESTS");
-	enum { OPT_ONCE = 256, OPT_GAP, OPT_MAXREQ };
+	const char *host_name = cfg_get("KATO_LIVE_HOST_NAME");
+	enum { OPT_ONCE = 256, OPT_GAP, OPT_MAXREQ, OPT_HOSTNAME };
 	static const struct option opts[] = {
 	    {"host", required_argument, NULL, 'H'},
+	    {"host-name", required_argument, NULL, OPT_HOSTNAME},
 	    {"name", required_argument, NULL, 'n'},
 	    {"all", no_argument, NULL, 'a'},
 	    {"interval", required_argument, NULL, 'i'},
@@ -425,6 +439,7 @@ int main(int argc, char **argv)
 		case OPT_ONCE: once = 1; break;
 		case OPT_GAP: gap = opt_seconds("--once-gap", optarg); break;
 		case OPT_MAXREQ: mr = optarg; break;
+		case OPT_HOSTNAME: host_name = optarg; break;
 		case 'h': fputs(usage_text, stdout); return KL_EXIT_OK;
 		default: log_usage("unknown option");
 		}
@@ -443,8 +458,24 @@ int main(int argc, char **argv)
 		host = DEFAULT_HOST;
 	if (!name || !*name)
 		name = DEFAULT_NAME;
+	char machine[256];
+	if (!host_name || !*host_name) {
+		if (gethostname(machine, sizeof machine) < 0)
+			log_die(KL_EXIT_TEMP, "unable to read the host name: %s "
+			        "(give --host-name)", strerror(errno));
+		machine[sizeof machine - 1] = '\0';
+		host_name = machine;
+		if (!rec_name_ok(host_name))
+			log_usage("the machine's host name '%.80s' is not 1 to %d of "
+			          "A-Z a-z 0-9 . _ -: give --host-name", host_name,
+			          REC_NAME_MAX);
+	}
+	if (!rec_name_ok(host_name))
+		log_usage("bad --host-name '%.80s': want 1 to %d of A-Z a-z 0-9 . _ -",
+		          host_name, REC_NAME_MAX);
 
 	ds_ctx x = {.all = all, .once = once, .once_gap_ns = gap,
+	            .host_name = host_name,
 	            .max_requests = (size_t)maxreq};
 	int rerr = regcomp(&x.re, name, REG_EXTENDED | REG_NOSUB);
 	if (rerr != 0) {
@@ -464,6 +495,7 @@ int main(int argc, char **argv)
 
 	collector c;
 	collector_init(&c, SOURCE);
+	c.host = host_name;
 	if (http_client_init(&x.http, &t, herr) < 0)
 		log_die(KL_EXIT_TEMP, "%s", herr);
 	x.http.timeout_ms = (long)((timeout + 999999) / 1000000);

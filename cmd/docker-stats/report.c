@@ -7,14 +7,17 @@
 
 static double mb(double bytes) { return js_round(bytes / MB, 2); }
 
-cJSON *ds_entry(const char *id, const char *name, const char *status,
-                const ds_stats *s, const char *error, const char *ts)
+cJSON *ds_entry(const char *id, const char *name, const char *host,
+                const char *status, const ds_stats *s, const char *error,
+                const char *ts)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(o, "name", name);
+	if (host)
+		cJSON_AddStringToObject(o, "host", host);
 	cJSON_AddStringToObject(o, "status", status);
 	js_add_num(o, "cpu", s->have_cpu, js_round(s->cpu_percent, 2));
 

@@ -15,7 +15,7 @@
 
 #include "calc.h"
 
-/* {"id","name","status","cpu",
+/* {"id","name","host" (only when host is not NULL),"status","cpu",
  *  "memory":{usage_bytes,limit_bytes,usage_mb,limit_mb,usage_percent},
  *  "network":{rx_bytes,tx_bytes,rx_mb,tx_mb,rx_bytes_per_s,tx_bytes_per_s},
  *  "block_io":{read_bytes,write_bytes,read_mb,write_mb,read_bytes_per_s,
@@ -23,8 +23,9 @@
  *  "error" (only when error is not NULL), "timestamp":ts}
  * The rates are null on a container's first sample and after a restart;
  * limit_bytes (and usage_percent) null when it has no limit. */
-cJSON *ds_entry(const char *id, const char *name, const char *status,
-                const ds_stats *s, const char *error, const char *ts);
+cJSON *ds_entry(const char *id, const char *name, const char *host,
+                const char *status, const ds_stats *s, const char *error,
+                const char *ts);
 
 /* {"total_cpu_percent","total_memory_mb","total_memory_limit_mb",
  *  "total_memory_percent","total_rx_bytes_per_s","total_tx_bytes_per_s",

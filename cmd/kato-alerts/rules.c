@@ -72,6 +72,8 @@ struct alerts {
 	                          list is missing, not fine */
 	size_t nknown, capknown;
 	const cJSON *stale;    /* this frame's "stale" list */
+	int multi;             /* containers of several hosts: named
+	                          HOST/NAME (-1 before the first list) */
 };
 
 #define KNOWN_MAX 4096 /* containers remembered */
@@ -98,8 +100,10 @@ void alerts_cfg_defaults(alerts_cfg *c)
 alerts *alerts_new(const alerts_cfg *cfg)
 {
 	alerts *a = calloc(1, sizeof *a);
-	if (a)
+	if (a) {
 		a->cfg = *cfg;
+		a->multi = -1;
+	}
 	return a;
 }
 
@@ -372,7 +376,10 @@ static void source_what(char *buf, size_t len, const char *source)
 			snprintf(buf, len, "%s", source_words[i].what);
 			return;
 		}
-	snprintf(buf, len, "data from source %s", source);
+	if (!strncmp(source, "docker-stats@", 13))
+		snprintf(buf, len, "container stats from host %s", source + 13);
+	else
+		snprintf(buf, len, "data from source %s", source);
 }
 
 /* Whether source is in this frame's "stale" list: its data is old, so
@@ -388,22 +395,62 @@ static int is_stale(const alerts *a, const char *source)
 	return 0;
 }
 
+/* Whether the frame holds the containers of two or more Docker hosts:
+ * containers are then named "HOST/NAME". */
+static int multi_host(const cJSON *frame)
+{
+	const cJSON *h = js_path(frame, "data.containers.hosts");
+	return cJSON_IsObject(h) && h->child && h->child->next;
+}
+
+/* The key a container entry is known by, into key: "HOST/NAME" when the
+ * entry names its host, else NAME (Docker's leading "/" stripped); the
+ * known list keeps keys, so a container is the same one across a change
+ * from one host to several.  Returns 0, or -1 when it has no name. */
+static int container_key(const cJSON *c, char *key, size_t len)
+{
+	const char *name = js_str(c, "name");
+	const char *host = js_str(c, "host");
+	if (!name)
+		return -1;
+	if (*name == '/')
+		name++;
+	if (!*name)
+		return -1;
+	if (host && *host && !strchr(host, '/'))
+		snprintf(key, len, "%s/%s", host, name);
+	else
+		snprintf(key, len, "%s", name);
+	return 0;
+}
+
+/* How a container known by key is named in alerts: its key with several
+ * hosts, its bare name with one. */
+static const char *shown_name(const char *key, int multi)
+{
+	const char *slash = strchr(key, '/');
+	return multi || !slash ? key : slash + 1;
+}
+
 /* The name of the container with the largest number at field (a dotted
- * path in each entry) into buf, or "". */
+ * path in each entry) into buf, or "".  A stale host's are not counted. */
 static void top_container(const cJSON *frame, const char *field, char *buf,
                           size_t len)
 {
 	const cJSON *c;
 	double best = -1;
+	int multi = multi_host(frame);
 	buf[0] = '\0';
 	cJSON_ArrayForEach(c, js_path(frame, "data.containers.containers"))
 	{
 		double v;
-		const char *name = js_str(c, "name");
-		if (!name || !js_num(c, field, &v) || !isfinite(v) || v <= best)
+		char key[192];
+		if (container_key(c, key, sizeof key) < 0 ||
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "stale")) ||
+		    !js_num(c, field, &v) || !isfinite(v) || v <= best)
 			continue;
 		best = v;
-		snprintf(buf, len, "%s", *name == '/' ? name + 1 : name);
+		snprintf(buf, len, "%s", shown_name(key, multi));
 	}
 }
 
@@ -509,6 +556,25 @@ static void know_all(alerts *a, const char **names, size_t n)
 		qsort(a->known, a->nknown, sizeof a->known[0], cmp_known);
 }
 
+/* With one Docker host a container is named NAME; with several,
+ * HOST/NAME.  When the frame goes from one to several (or back), the
+ * container alerts under the old names are withdrawn (the next
+ * active_alerts leaves them out) and fire again under the new ones. */
+static void rename_containers(alerts *a, int multi)
+{
+	if (a->multi == multi)
+		return;
+	if (a->multi >= 0)
+		for (size_t i = 0; i < a->n; i++)
+			if (!strcmp(a->v[i].type, "container_down")) {
+				if (a->v[i].firing)
+					a->changed = 1;
+				a->v[i].firing = 0;
+				a->v[i].streak = 0;
+			}
+	a->multi = multi;
+}
+
 static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
                             const char *iso, cJSON *out)
 {
@@ -516,23 +582,35 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 	const cJSON *arr = cJSON_IsArray(list) ? list : NULL;
 	if (is_stale(a, "docker-stats"))
 		arr = NULL; /* an old list: nothing is known about them now */
+	if (arr)
+		rename_containers(a, multi_host(frame));
+	int multi = a->multi > 0;
 	const cJSON *c;
 	size_t nnames = 0, cap = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
 	const char **names = cap ? malloc(cap * sizeof *names) : NULL;
-	if (cap && !names) {
+	char(*keys)[192] = cap ? malloc(cap * sizeof *keys) : NULL;
+	if (cap && (!names || !keys)) {
+		free(names);
+		free(keys);
 		a->oom = 1;
 		return;
 	}
 	cJSON_ArrayForEach(c, arr)
 	{
-		const char *name = js_str(c, "name");
-		if (!name)
+		char *key = keys[nnames];
+		if (container_key(c, key, sizeof keys[0]) < 0)
 			continue;
-		if (*name == '/')
-			name++;
-		if (!*name || !selected(a, name))
+		const char *bare = shown_name(key, 0);
+		if (!selected(a, bare))
 			continue;
-		names[nnames++] = name;
+		names[nnames++] = key;
+		/* A stale host's containers are its last word: not missing,
+		 * not judged. */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "stale")))
+			continue;
+		const char *name = shown_name(key, multi);
+		const char *host = js_str(c, "host");
+		int on = multi && host && *host; /* name the host in words */
 		const char *st = js_str(c, "status");
 		obs o = {.v = V_HOLD, .level = LV_ERROR};
 		snprintf(o.container, sizeof o.container, "%s", name);
@@ -541,13 +619,15 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 			o.vkind = 2;
 			snprintf(o.str, sizeof o.str, "%s", st);
 			snprintf(o.message, sizeof o.message,
-			         "Container %s is running again", name);
+			         "Container %s%s%s is running again", bare,
+			         on ? " on host " : "", on ? host : "");
 		} else if (st) {
 			o.v = V_OVER;
 			o.vkind = 2;
 			snprintf(o.str, sizeof o.str, "%s", st);
-			snprintf(o.message, sizeof o.message, "Container %s is %s",
-			         name, *st ? st : "not running");
+			snprintf(o.message, sizeof o.message, "Container %s%s%s is %s",
+			         bare, on ? " on host " : "", on ? host : "",
+			         *st ? st : "not running");
 			snprintf(o.cause, sizeof o.cause, "%s", o.str);
 		}
 		step(a, "container_down", "container", name, &o, now, iso, out);
@@ -563,17 +643,25 @@ static void rule_containers(alerts *a, const cJSON *frame, int64_t now,
 		obs o = {.v = V_OVER, .level = LV_ERROR, .vkind = 2};
 		snprintf(o.str, sizeof o.str, "missing");
 		snprintf(o.cause, sizeof o.cause, "missing");
-		snprintf(o.container, sizeof o.container, "%s", a->known[i]);
-		snprintf(o.message, sizeof o.message,
-		         "Container %s is missing: the container engine no longer "
-		         "lists it",
-		         a->known[i]);
 		char name[sizeof a->known[0]];
-		snprintf(name, sizeof name, "%s", a->known[i]);
+		snprintf(name, sizeof name, "%s", shown_name(a->known[i], multi));
+		snprintf(o.container, sizeof o.container, "%s", name);
+		const char *slash = strchr(a->known[i], '/');
+		if (multi && slash)
+			snprintf(o.message, sizeof o.message,
+			         "Container %s on host %.*s is missing: the container "
+			         "engine no longer lists it",
+			         slash + 1, (int)(slash - a->known[i]), a->known[i]);
+		else
+			snprintf(o.message, sizeof o.message,
+			         "Container %s is missing: the container engine no "
+			         "longer lists it",
+			         shown_name(a->known[i], 0));
 		step(a, "container_down", "container", name, &o, now, iso, out);
 	}
 	know_all(a, names, nnames);
 	free(names);
+	free(keys);
 }
 
 static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
@@ -641,11 +729,21 @@ static void rule_kato(alerts *a, const cJSON *frame, int64_t now,
 	step(a, "kato_unhealthy", NULL, NULL, &o, now, iso, out);
 }
 
+/* What the frame says of a stale-list name: its sources entry, or for
+ * "docker-stats@HOST" that host's block (data.containers.hosts), which
+ * has the same "ok" and "age_ms". */
+static const cJSON *source_info(const cJSON *frame, const char *name)
+{
+	if (!strncmp(name, "docker-stats@", 13))
+		return cJSON_GetObjectItemCaseSensitive(
+		    js_path(frame, "data.containers.hosts"), name + 13);
+	return cJSON_GetObjectItemCaseSensitive(js_path(frame, "sources"), name);
+}
+
 static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
                        const char *iso, cJSON *out)
 {
 	const cJSON *stale = cJSON_GetObjectItemCaseSensitive(frame, "stale");
-	const cJSON *sources = js_path(frame, "sources");
 	const cJSON *arr = cJSON_IsArray(stale) ? stale : NULL;
 	/* A source that never sent anything is given what kato-merge gives it
 	 * by default, three intervals, from the first frame seen here. */
@@ -662,7 +760,7 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 		if (!cJSON_IsString(s) || !*s->valuestring)
 			continue;
 		const char *name = s->valuestring;
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, name);
+		const cJSON *src = source_info(frame, name);
 		obs o = {.v = V_OVER, .level = LV_WARNING};
 		char what[128];
 		source_what(what, sizeof what, name);
@@ -688,7 +786,7 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 		alert *al = &a->v[i];
 		if (al->seen || strcmp(al->type, "source_stale") != 0)
 			continue;
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(sources, al->name);
+		const cJSON *src = source_info(frame, al->name);
 		obs o = {.v = V_UNDER};
 		char what[128];
 		source_what(what, sizeof what, al->name);

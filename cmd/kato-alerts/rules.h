@@ -4,7 +4,7 @@
  * Rules (each alert has a stable id, "<type>" or "<type>:<name>"):
  *   high_cpu          data.containers.aggregated.total_cpu_percent > cpu
  *                     (level error at >= cpu_error, else warning); names
- *                     the busiest container ("container")
+ *                     the busiest container ("container", of a fresh host)
  *   high_memory       data.containers.aggregated.total_memory_percent > mem
  *                     (error at >= mem_error); names the fullest container
  *   high_error_rate   data.metrics.performance.error_rate > err_rate
@@ -14,7 +14,11 @@
  *   container_down:N  container N of data.containers.containers (those the
  *                     patterns select) has a status other than "running",
  *                     or was listed before and no longer is ("missing");
- *                     error.  Resolves only when it runs again.
+ *                     error.  Resolves only when it runs again.  With the
+ *                     containers of two or more Docker hosts in the frame
+ *                     (data.containers.hosts), N is "HOST/NAME" and the
+ *                     message names the host; a container of a stale host
+ *                     ("stale":true) is neither judged nor missing.
  *   kato_unhealthy    data.health.status degraded (warning) or unhealthy
  *                     (error), or KATO unreachable: sources."kato-metrics".ok
  *                     false, or data.metrics an {"error":...} other than

@@ -43,6 +43,17 @@ static int listed(const cJSON *stale, const char *what)
 	return 0;
 }
 
+/* Whether what itself (not a name holding it) is in the stale list:
+ * "docker-stats@HOST" is one Docker host, not all of them. */
+static int listed_as(const cJSON *stale, const char *what)
+{
+	const cJSON *s;
+	cJSON_ArrayForEach(s, stale)
+		if (cJSON_IsString(s) && !strcmp(s->valuestring, what))
+			return 1;
+	return 0;
+}
+
 /* A section that is an object and not {"error":...}, or NULL. */
 static const cJSON *section(const cJSON *data, const char *key)
 {
@@ -110,8 +121,13 @@ int points_from_frame(const cJSON *frame, points *pts)
 		return -1;
 
 	const cJSON *c = section(data, "containers");
-	if (listed(stale, "docker-stats"))
+	if (listed_as(stale, "docker-stats"))
 		c = NULL;
+	/* With two or more Docker hosts a container's series is named
+	 * container.HOST/NAME.*, so the same name on two hosts is two series;
+	 * with one, container.NAME.* as it always was. */
+	const cJSON *hosts = c ? cJSON_GetObjectItemCaseSensitive(c, "hosts") : NULL;
+	int multi = cJSON_IsObject(hosts) && hosts->child && hosts->child->next;
 	const cJSON *a = c ? cJSON_GetObjectItemCaseSensitive(c, "aggregated") : NULL;
 	for (size_t i = 0; i < sizeof agg / sizeof *agg; i++)
 		if (add(pts, agg[i].name, num(a, agg[i].path)) < 0)
@@ -122,15 +138,25 @@ int points_from_frame(const cJSON *frame, points *pts)
 	cJSON_ArrayForEach(e, list)
 	{
 		const char *name = js_str(e, "name");
+		const char *host = multi ? js_str(e, "host") : NULL;
 		if (!name)
 			continue;
-		if (!good_name(name)) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "stale")))
+			continue; /* a stopped host's last word: a gap, not a value */
+		size_t longest = 0; /* every series of it must fit, or none */
+		for (size_t i = 0; i < sizeof per / sizeof *per; i++)
+			if (strlen(per[i].name) > longest)
+				longest = strlen(per[i].name);
+		if (!good_name(name) || (host && !good_name(host)) ||
+		    strlen("container..") + (host ? strlen(host) + 1 : 0) +
+		            strlen(name) + longest > HIST_NAME_MAX) {
 			pts->bad_names++;
 			continue;
 		}
 		for (size_t i = 0; i < sizeof per / sizeof *per; i++) {
 			char key[HIST_NAME_MAX + 1];
-			snprintf(key, sizeof key, "container.%s.%s", name, per[i].name);
+			snprintf(key, sizeof key, "container.%s%s%s.%s", host ? host : "",
+			         host ? "/" : "", name, per[i].name);
 			if (add(pts, key, num(e, per[i].path)) < 0)
 				return -1;
 		}

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "js.h"
+#include "rec.h"
 
 enum kind { K_METRICS, K_CONTAINERS, K_SESSIONS, K_OTHER, K_RSESS };
 
@@ -100,6 +101,7 @@ int merge_init(merge_state *m, int session_events, int legacy,
 
 void merge_free(merge_state *m)
 {
+	dhosts_free(&m->dh);
 	for (size_t i = 0; i < m->n; i++)
 		source_clear(&m->src[i]);
 	free(m->buf);
@@ -116,21 +118,6 @@ static int reserved(const char *name)
 			if (builtins[i].sect[j] && !strcmp(builtins[i].sect[j], name))
 				return 1;
 	return 0;
-}
-
-/* A source name: 1 to SOURCE_NAME_MAX of [A-Za-z0-9._-].  It becomes a
- * JSON key as it is, so nothing in it needs escaping. */
-static int good_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > SOURCE_NAME_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
-		      *s == '-'))
-			return 0;
-	return 1;
 }
 
 static source *find(merge_state *m, const char *name)
@@ -264,6 +251,97 @@ static enum merge_result bad(char err[FRAME_ERR_LEN], cJSON *j,
 
 void merge_count_bad(merge_state *m) { m->bad_lines_total++; }
 
+/* Null the wrong-typed figures of a built-in source's data; the first one
+ * is said in err when it is not the one said last time. */
+static void check_figures(enum kind kind, source *s, cJSON *data,
+                          const char *name, char err[FRAME_ERR_LEN])
+{
+	char first[128];
+	int nbad = sanitize(kind, data, first, sizeof first);
+	if (nbad && s && strcmp(s->bad_field, first) != 0)
+		snprintf(err, FRAME_ERR_LEN,
+		         "record from %s: %s%s is not a number: shown as null "
+		         "(unknown)",
+		         name, first, nbad > 1 ? " (and others)" : "");
+	if (s)
+		snprintf(s->bad_field, sizeof s->bad_field, "%s", first);
+}
+
+/* A docker-stats record: kept per Docker host (dhosts.h); the source
+ * itself stands for the youngest host, its section is built per frame. */
+static enum merge_result take_docker(merge_state *m, source *s, cJSON *j,
+                                     int ok, int64_t ts, int64_t order,
+                                     int64_t mono_ms, int64_t wall_ms,
+                                     char err[FRAME_ERR_LEN])
+{
+	const cJSON *hj = cJSON_GetObjectItemCaseSensitive(j, "host");
+	const char *host = "";
+	if (hj) {
+		if (!cJSON_IsString(hj) || !rec_name_ok(hj->valuestring))
+			return bad(err, j,
+			           "bad \"host\" in a record from %s: want 1 to 64 of "
+			           "A-Z a-z 0-9 . _ -",
+			           s->name);
+		host = hj->valuestring;
+	}
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	const char *error = js_str(j, "error");
+	if (ok) {
+		if (!data)
+			return bad(err, j, "ok record from %s has no \"data\"", s->name);
+		if (!cJSON_IsObject(data))
+			return bad(err, j, "\"data\" from %s is not an object", s->name);
+		check_figures(K_CONTAINERS, s, data, s->name, err);
+	} else if (!error) {
+		return bad(err, j, "failed record from %s has no \"error\" string",
+		           s->name);
+	}
+	char herr[FRAME_ERR_LEN];
+	enum dh_result r = dhosts_take(&m->dh, host, ok, data, error, ts, order,
+	                               mono_ms, wall_ms - order, herr, sizeof herr);
+	cJSON_Delete(j);
+	if (r == DH_BAD) {
+		snprintf(err, FRAME_ERR_LEN, "%s", herr);
+		return MERGE_BAD;
+	}
+	if (r == DH_OLDER)
+		return MERGE_OLDER;
+	if (!s->have || order >= s->order_ms) {
+		s->ts_ms = ts;
+		s->order_ms = order;
+	}
+	s->have = 1;
+	return MERGE_KEPT;
+}
+
+/* The docker-stats source as of monotonic time mono_ms: its section from
+ * every host, ok when a host's newest record is, its age the youngest
+ * host's.  Returns 0, or -1 when memory runs out. */
+static int docker_refresh(merge_state *m, int64_t mono_ms)
+{
+	source *s = find(m, "docker-stats");
+	if (!s || !m->dh.n)
+		return 0;
+	char *sec = dhosts_section(&m->dh, mono_ms, m->stale_ms);
+	if (!sec)
+		return -1;
+	free(s->sect[0]);
+	s->sect[0] = sec;
+	free(s->err_json);
+	s->err_json = NULL;
+	s->ok = dhosts_any_ok(&m->dh);
+	if (!s->ok) {
+		const char *e = dhosts_newest_error(&m->dh);
+		if (!(s->err_json = strdup(e ? e : "\"no data\"")))
+			return -1;
+	}
+	const dhost *y = dhosts_youngest(&m->dh, mono_ms);
+	s->ts_ms = y->ts_ms;
+	s->mono_ms = y->mono_ms;
+	s->lag_ms = y->lag_ms;
+	return 0;
+}
+
 static enum merge_result take(merge_state *m, const char *line, size_t len,
                               int64_t mono_ms, int64_t wall_ms, char **event,
                               char err[FRAME_ERR_LEN]);
@@ -295,7 +373,7 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 	const char *sname = js_str(j, "source");
 	if (!sname)
 		return bad(err, j, "no \"source\" string%s", "");
-	if (!good_name(sname))
+	if (!rec_name_ok(sname))
 		return bad(err, j,
 		           "bad source name \"%.80s\": want 1 to 64 of A-Z a-z 0-9 . _ -",
 		           sname);
@@ -371,7 +449,7 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 	 * next correctly stamped record still replaces it. */
 	int64_t order = ts < wall_ms ? ts : wall_ms;
 	source *s = find(m, name);
-	if (s && s->have && order < s->order_ms) {
+	if (s && s->have && order < s->order_ms && s->kind != K_CONTAINERS) {
 		cJSON_Delete(j);
 		return MERGE_OLDER;
 	}
@@ -381,6 +459,8 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 	enum kind kind = s                                ? (enum kind)s->kind
 	                 : !strcmp(name, RSESS_SOURCE) ? K_RSESS
 	                                                  : K_OTHER;
+	if (kind == K_CONTAINERS)
+		return take_docker(m, s, j, ok, ts, order, mono_ms, wall_ms, err);
 
 	/* Build the new texts first: a bad record leaves the source as it was. */
 	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
@@ -392,15 +472,7 @@ static enum merge_result take(merge_state *m, const char *line, size_t len,
 			return bad(err, j, "ok record from %s has no \"data\"", name);
 		if (kind != K_OTHER && !cJSON_IsObject(data))
 			return bad(err, j, "\"data\" from %s is not an object", name);
-		char first[128];
-		int nbad = sanitize(kind, data, first, sizeof first);
-		if (nbad && s && strcmp(s->bad_field, first) != 0)
-			snprintf(err, FRAME_ERR_LEN,
-			         "record from %s: %s%s is not a number: shown as null "
-			         "(unknown)",
-			         name, first, nbad > 1 ? " (and others)" : "");
-		if (s)
-			snprintf(s->bad_field, sizeof s->bad_field, "%s", first);
+		check_figures(kind, s, data, name, err);
 		if (kind == K_METRICS) {
 			const cJSON *met = cJSON_GetObjectItemCaseSensitive(data, "metrics");
 			const cJSON *hl = cJSON_GetObjectItemCaseSensitive(data, "health");
@@ -525,8 +597,7 @@ static int member(merge_state *m, int *first, const char *key, const char *text)
  * was then. */
 static int64_t age_of(const source *s, int64_t mono_ms)
 {
-	int64_t a = mono_ms - s->mono_ms;
-	return (a < 0 ? 0 : a) + s->lag_ms;
+	return dh_age(s->mono_ms, s->lag_ms, mono_ms);
 }
 
 static int stale(const merge_state *m, const source *s, int64_t mono_ms)
@@ -582,6 +653,8 @@ const char *merge_frame(merge_state *m, int64_t now_ms, int64_t mono_ms,
 {
 	unsigned char cut[SOURCES_MAX * 2] = {0};
 	m->frames_total++;
+	if (!m->legacy && docker_refresh(m, mono_ms) < 0)
+		return NULL;
 	const char *f = build(m, now_ms, mono_ms, late_ms, cut, max_len, len);
 	int was_cut = 0;
 	while (f && *len > max_len) {
@@ -659,6 +732,14 @@ static const char *build(merge_state *m, int64_t now_ms, int64_t mono_ms,
 			r |= putf(m, "%s\"%s\"", first ? "" : ",", m->src[i].name);
 			first = 0;
 		}
+	/* With two or more Docker hosts, each one that stopped on its own. */
+	for (size_t i = 0; m->dh.n > 1 && i < m->dh.n; i++) {
+		const dhost *h = &m->dh.h[i];
+		if (*h->name && dhost_stale(h, mono_ms, m->stale_ms)) {
+			r |= putf(m, "%s\"docker-stats@%s\"", first ? "" : ",", h->name);
+			first = 0;
+		}
+	}
 	r |= puts_(m, "],\"sources\":{");
 	for (size_t i = 0; i < m->n; i++) {
 		source *s = &m->src[i];

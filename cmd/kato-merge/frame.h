@@ -6,7 +6,7 @@
  *
  * Sources and the sections they feed:
  *   kato-metrics     data.metrics, data.health
- *   docker-stats     data.containers
+ *   docker-stats     data.containers, kept per Docker host (dhosts.h)
  *   session-summary  data.sessions
  *   kato-sessions    data.sessions.active_count (rsess.h), and its
  *                    session and event records forwarded at once
@@ -30,10 +30,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "dhosts.h"
+#include "rec.h"
 #include "rsess.h"
 
 #define FRAME_ERR_LEN 512
-#define SOURCE_NAME_MAX 64 /* longest source name, bytes */
+#define SOURCE_NAME_MAX REC_NAME_MAX /* longest source name, bytes */
 #define SOURCES_MAX 64     /* most sources kept (built-in ones included) */
 
 typedef struct source {
@@ -62,6 +64,7 @@ typedef struct merge_state {
 	int64_t interval_ms;     /* the tick, for "interval_ms" */
 	int64_t stale_ms;        /* a source older than this is stale */
 	rsess rs;                /* kato-sessions: counts, the cross-check */
+	dhosts dh;               /* docker-stats: the newest record per host */
 	int64_t started_wall_ms; /* when merge_init ran, for pipeline.merge */
 	uint64_t records_total;  /* lines taken that were records or events */
 	uint64_t bad_lines_total; /* lines refused (malformed, too long) */

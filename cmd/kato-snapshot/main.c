@@ -157,6 +157,10 @@ static cJSON *section(const frame_info *f, const char *key, const char *source,
 		fail(r, 503, "%s: %s", source, e);
 		need(cJSON_AddStringToObject(r->body, "source", source));
 		need(cJSON_AddBoolToObject(r->body, "stale", is_stale(f, source)));
+		/* with several Docker hosts, each one's state and error */
+		const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(s, "hosts");
+		if (cJSON_IsObject(hosts))
+			cJSON_AddItemToObject(r->body, "hosts", need(cJSON_Duplicate(hosts, 1)));
 		return NULL;
 	}
 	return need(cJSON_Duplicate(s, 1));

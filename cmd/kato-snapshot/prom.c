@@ -383,6 +383,8 @@ static void containers(ctx *c)
 			name++;
 		if (!name || !*name)
 			continue; /* nothing to label it with */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "stale")))
+			continue; /* a stopped host's last word, not now */
 		v[k++] = (ent){name, js_str(e, "host"), e};
 	}
 	qsort(v, k, sizeof *v, ent_cmp);
@@ -415,6 +417,18 @@ static void containers(ctx *c)
 		sample(&c->o, &run, l, 2, !strcmp(st, "running"));
 	}
 	free(v);
+	fam hs = {"kato_live_docker_host_stale", "gauge",
+	          "1 if the Docker host's container stats are too old to show as "
+	          "current (its containers are then left out).", 0};
+	const cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(sec, "hosts"))
+	{
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "stale");
+		if (!h->string || !*h->string || !cJSON_IsBool(st))
+			continue;
+		lbl l[] = {{"host", h->string}};
+		sample(&c->o, &hs, l, 1, cJSON_IsTrue(st));
+	}
 }
 
 static void sessions(ctx *c)

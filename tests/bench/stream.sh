@@ -110,3 +110,34 @@ n=$(rcli XLEN bench-memory)
 mu=$(rcli MEMORY USAGE bench-memory SAMPLES 0)
 echo
 echo "Redis memory at the default bound (MAXLEN ~ 2400, 3000 frames of ~3 KB put): $n entries kept, MEMORY USAGE $((mu / 1024)) KiB, used_memory grew $(((m1 - m0) / 1024)) KiB."
+
+# An hour of frames at the default bound: 1200 frames, one per 3 s, of the
+# recorded-style fixture (four containers) with its timestamp and figures
+# changing as they do live; then on past the bound (3000 in all).
+rcli FLUSHALL >/dev/null
+hour_frames() { # hour_frames FIRST COUNT
+	python3 - "$1" "$2" tests/fixtures/frames/base.json <<'PY'
+import json, sys, random, datetime as dt
+first, count, fixture = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+base = json.load(open(fixture))
+t0 = dt.datetime(2026, 11, 25, 18, 45, tzinfo=dt.timezone.utc)
+rnd = random.Random(first)
+for i in range(first, first + count):
+    f = json.loads(json.dumps(base))
+    f["timestamp"] = (t0 + dt.timedelta(seconds=3 * i)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    for c in f["data"]["containers"]["containers"]:
+        c["cpu"] = round(rnd.uniform(0, 90), 2)
+        c["memory"]["usage_bytes"] = rnd.randrange(50_000_000, 900_000_000)
+    f["data"]["containers"]["aggregated"]["total_cpu_percent"] = round(rnd.uniform(0, 200), 2)
+    print(json.dumps(f, separators=(",", ":")))
+PY
+}
+fbytes=$(hour_frames 0 1 | wc -c)
+hour_frames 0 1200 | "$bin/kato-stream" put --url "$url" bench-hour 2>>"$out/put.err"
+n1=$(rcli XLEN bench-hour)
+mu1=$(rcli MEMORY USAGE bench-hour SAMPLES 0)
+hour_frames 1200 1800 | "$bin/kato-stream" put --url "$url" bench-hour 2>>"$out/put.err"
+n2=$(rcli XLEN bench-hour)
+mu2=$(rcli MEMORY USAGE bench-hour SAMPLES 0)
+echo
+echo "Redis memory for an hour of frames ($fbytes-byte frames, 4 containers, one per 3 s): $n1 entries, MEMORY USAGE $((mu1 / 1024)) KiB ($((mu1 / n1)) bytes an entry); past the default bound (3000 put): $n2 entries kept, $((mu2 / 1024)) KiB."

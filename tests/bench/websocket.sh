@@ -30,7 +30,13 @@
 #     subscribed to metrics only (server "kato-live-sets", BENCH_SETS=1):
 #     two topic sets, so two views of each frame for all the clients; the
 #     hub's own count of them (its hub_stats line) goes in the results;
-#   * kato-merge's tick jitter at a 100 ms interval (tests/bench/tickjitter.py).
+#   * kato-merge's tick jitter at a 100 ms interval (tests/bench/tickjitter.py);
+#   * a remote web node (server "remote", in BENCH_SERVERS): the frames go
+#     through Redis first, as between machines (produce.py | kato-stream
+#     put -> a redis-server of its own -> kato-stream get | kato-hub, then
+#     kato-sub under websocketd as above): the latency is the producer's
+#     write (where kato-alerts would write) to the client's read, the
+#     server CPU that of the web node (get, hub, websocketd, every kato-sub).
 #
 # Settings (environment):
 #   BENCH_CLIENTS="10 100 1000"  client counts
@@ -42,7 +48,8 @@
 #   BENCH_PREFILL=8              seconds the stuck client is alone first
 #   BENCH_TICK_SECONDS=60        kato-merge jitter run (0: skip; the issue's
 #                                figure is over 600)
-#   BENCH_SERVERS="kato-live python floor"
+#   BENCH_SERVERS="kato-live python floor"  (add "remote" for a web node
+#                                behind Redis; needs redis-server)
 #   BENCH_SETS=1                 also run kato-live-sets at each client count
 #   BENCH_HUB, BENCH_SUB         commands standing in for kato-hub/kato-sub
 #   KL_BIN=bin                   where the tools are
@@ -75,6 +82,7 @@ B=tests/bench
 say() { echo "websocket.sh: $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { say "fatal: $1 not found (scripts/install-deps)"; exit 100; }; }
 need websocketd
+case " $SERVERS " in *" remote "*) need redis-server; need redis-cli ;; esac
 need cc
 need jq
 $PY -c 'import websockets' 2>/dev/null ||
@@ -168,6 +176,33 @@ run_one() {
 			$sub >/dev/null 2>"$d/websocketd.err" &
 		PIDS+=($!); srv_pids="$srv_pids $!"
 		;;
+	remote)
+		# A web node on the far side of Redis: put on the producer's
+		# side, get | kato-hub + websocketd on the node's.
+		local rport
+		rport=$(free_port)
+		redis-server --port "$rport" --bind 127.0.0.1 --daemonize no --save '' \
+			--appendonly no --dir "$d" --logfile "$d/redis.log" &
+		PIDS+=($!)
+		wait_for 10 sh -c "redis-cli -p $rport PING | grep -q PONG" || { err="redis-server did not start"; ok=0; }
+		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
+		$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
+		PIDS+=($!); srv_pids="$!"
+		"$KL_BIN/kato-stream" get --url "redis://127.0.0.1:$rport" bench >"$d/frames" 2>"$d/get.err" &
+		PIDS+=($!); srv_pids="$srv_pids $!"
+		mkfifo "$d/toput"
+		"$KL_BIN/kato-stream" put --url "redis://127.0.0.1:$rport" bench <"$d/toput" 2>"$d/put.err" &
+		PIDS+=($!)
+		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
+			--burst-seconds "$BURST" >"$d/toput" 2>"$d/produce.err" &
+		prod=$!; PIDS+=($prod)
+		wait_for 10 test -S "$d/hub.sock" || { err="kato-hub did not create its socket"; ok=0; }
+		websocketd --address 127.0.0.1 --port "$port" --loglevel error \
+			--maxforks $((n + stuck + 16)) \
+			--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
+			$sub >/dev/null 2>"$d/websocketd.err" &
+		PIDS+=($!); srv_pids="$srv_pids $!"
+		;;
 	python)
 		$PY $B/pybcast.py --port "$port" <"$d/frames" 2>"$d/python.err" &
 		PIDS+=($!); srv_pids="$!"
@@ -200,7 +235,7 @@ run_one() {
 		fi
 		wait "$wsl"
 		# the hub's counters (kato-hub only: the floor has none)
-		case $server in kato-live*)
+		case $server in kato-live*|remote)
 			$PY -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n"); print(s.makefile().readline().strip())' \
 				"$d/hub.sock" >"$d/stats.json" 2>/dev/null ;;
 		esac
@@ -309,7 +344,7 @@ jq -r '
   else
     (.mem.by_comm["kato-sub"].mean_rss_kb) as $sr |
     (.mem.by_comm["kato-sub"].mean_pss_kb) as $sp |
-    (if .server == "kato-live" or .server == "floor" then
+    (if .server == "kato-live" or .server == "floor" or .server == "remote" then
        [ ($sr + (.mem.growth.websocketd.rss_kb_per_conn // 0)),
          ($sp + (.mem.growth.websocketd.pss_kb_per_conn // 0)) ]
      else
@@ -339,6 +374,19 @@ jq -rs '
       ([$a.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", ")) +
       ", python " + ([$b.growth_by_comm_in_window | to_entries[] | "\(.key) \(.value.rss_kb) KiB"] | join(", "))
      else "" end))' "$RESULTS"
+jq -rs '
+  def r: if . == null then "—" else (. * 100 | round / 100 | tostring) end;
+  [ .[] | select(.load != null and .error == null) ] as $runs |
+  [ $runs[] | select(.server == "remote") ] as $rm |
+  if ($rm | length) > 0 then "\nA web node behind Redis (remote) against one node (kato-live), same run:" else empty end,
+  ( $rm[] as $a |
+    ($runs[] | select(.server == "kato-live" and .load.clients == $a.load.clients
+                      and .load.stuck == $a.load.stuck)) as $b |
+    "- \($a.load.clients) clients: p50 \($a.load.latency_ms.p50|r) ms vs \($b.load.latency_ms.p50|r) ms, " +
+    "p99 \($a.load.latency_ms.p99|r) ms vs \($b.load.latency_ms.p99|r) ms " +
+    (($a.load.latency_ms.p99 - $b.load.latency_ms.p99) as $d |
+     "(\(if $d < 0 then -$d else $d end|r) ms \(if $d < 0 then "less" else "more" end)), ") + "lost \($a.load.lost) vs \($b.load.lost) of \($a.load.expected), " +
+    "web node CPU \($a.cpu.sched_total_percent // $a.cpu.total_percent|r) % vs \($b.cpu.sched_total_percent // $b.cpu.total_percent|r) %")' "$RESULTS"
 jq -r 'select(.hub_stats != null) |
   "- \(.server), \(.load.clients) clients: kato-hub printed \(.hub_stats.serializations_total) frame views for \(.hub_stats.messages_in_total) frames in (\((.hub_stats.serializations_total / ([.hub_stats.messages_in_total, 1] | max)) * 100 | round / 100) per frame, whatever the number of clients); cut off: \(.hub_stats.cutoffs_total | tostring)"' "$RESULTS"
 jq -r 'select(.tick) |

@@ -426,6 +426,53 @@ const CASES = {
 		});
 	},
 
+	// Containers of several Docker hosts: a Host column only when there is
+	// more than one host, the same name on two hosts is two rows, and a
+	// host that stopped reporting has its rows marked, not dropped.
+	async hosts() {
+		const c = (name, host, cpu, extra = {}) => ({ name, host, status: 'running', cpu,
+			memory: { usage_bytes: 1048576, limit_bytes: null, usage_percent: null }, ...extra });
+		await withBrowser({}, async (page, problems) => {
+			const socks = await mockSocket(page, (ws) => {
+				ws.send(hello());
+				ws.send(newFrame((f) => {
+					f.data.containers = { containers: [c('kato', 'dock-a', 5)],
+						aggregated: { container_count: 1, total_cpu_percent: 5 },
+						hosts: { 'dock-a': { ok: true, stale: false } } };
+					return f;
+				}));
+			});
+			await page.goto(URL_);
+			await waitLive(page);
+			await until(SLACK, 'one row', async () => await page.locator('#containers-body tr').count() === 1);
+			check(!await page.locator('#panel-containers thead .c-host').isVisible(), 'one host: no Host column');
+			check(!await page.locator('#containers-body .c-host').first().isVisible(), 'one host: no host cell');
+			socks[0].send(newFrame((f) => {
+				f.data.containers = { containers: [c('kato', 'dock-a', 5), c('kato', 'dock-b', 70, { stale: true }),
+					c('kato-redis', 'dock-b', 1, { stale: true })],
+					aggregated: { container_count: 1, total_cpu_percent: 5 },
+					hosts: { 'dock-a': { ok: true, stale: false }, 'dock-b': { ok: true, stale: true } } };
+				f.stale = ['docker-stats@dock-b'];
+				return f;
+			}));
+			await until(SLACK, 'three rows', async () => await page.locator('#containers-body tr').count() === 3);
+			check(await page.locator('#panel-containers thead .c-host').isVisible(), 'two hosts: a Host column');
+			const keys = await page.locator('#containers-body tr').evaluateAll((trs) => trs.map((t) => t.dataset.name));
+			check(JSON.stringify(keys) === '["dock-a/kato","dock-b/kato","dock-b/kato-redis"]', `rows by host and name: ${keys}`);
+			const b = page.locator('#containers-body tr[data-name="dock-b/kato"]');
+			check((await b.locator('.c-host').textContent()).trim() === 'dock-b', 'the host cell names the host');
+			check(await b.getAttribute('data-host-stale') === '1', 'a stopped host\'s row is marked');
+			check((await b.locator('.c-status .badge').textContent()).trim() === 'last: running', 'its status is its last word');
+			const a = page.locator('#containers-body tr[data-name="dock-a/kato"]');
+			check(await a.getAttribute('data-host-stale') === '' &&
+				(await a.locator('.c-status .badge').textContent()).trim() === 'running', 'the other host\'s rows are live');
+			const sum = await text(page, '#containers-summary');
+			check(/3 containers on 2 hosts/.test(sum) && /not reporting: dock-b/.test(sum), `summary: "${sum}"`);
+			await shot(page, 'hosts-1280x800', 1280, 800);
+			check(problems.length === 0, problems.join('\n'));
+		});
+	},
+
 	// Heartbeats are not data: with frames stopped (pings still answered)
 	// the header says "No new data for N s", panels dim, the KATO badge stops
 	// saying healthy, containers stop saying running, alerts are unknown.

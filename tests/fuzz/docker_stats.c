@@ -32,7 +32,7 @@ static void report(const ds_stats *st, size_t n)
 	cJSON *list = cJSON_CreateArray();
 	fuzz_check(list != NULL);
 	for (size_t i = 0; i < n; i++) {
-		cJSON *e = ds_entry("0123abcd", "kato", "running", &st[i],
+		cJSON *e = ds_entry("0123abcd", "kato", "h", "running", &st[i],
 		                    i % 2 ? "GET x: y" : NULL, TS);
 		fuzz_check(e != NULL);
 		cJSON_AddItemToArray(list, e);

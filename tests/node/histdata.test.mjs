@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	stepFor, historyPath, chartLines, toColumns, appendFrame, addLine, frameValue,
-	gaps, fmtUnit, markText, CHARTS,
+	frameContainers, gaps, fmtUnit, markText, CHARTS,
 } from '../../web/histdata.js';
 
 const cpu = CHARTS.find((c) => c.id === 'ccpu');
@@ -71,6 +71,22 @@ test('frame values: stale and failed sections are unknown, not their old numbers
 	const f = frame();
 	f.data.sessions = { error: 'down' };
 	assert.equal(frameValue(f, 'sessions.active'), null);
+});
+
+test('two Docker hosts: live values under container.HOST/NAME as kato-history names them; a stopped host is a gap', () => {
+	const f = frame({ stale: ['docker-stats@b'] });
+	f.data.containers = { containers: [{ name: 'kato', host: 'a', cpu: 10 }, { name: 'kato', host: 'b', cpu: 20, stale: true }],
+		hosts: { a: {}, b: {} } };
+	assert.deepEqual(frameContainers(f), ['a/kato', 'b/kato']);
+	assert.equal(frameValue(f, 'container.a/kato.cpu_percent'), 10);
+	assert.equal(frameValue(f, 'container.b/kato.cpu_percent'), null);
+	assert.equal(frameValue(f, 'container.kato.cpu_percent'), null);
+	// one host: the name alone, as stored before hosts were named
+	const one = frame();
+	one.data.containers.containers[0].host = 'a';
+	one.data.containers.hosts = { a: {} };
+	assert.deepEqual(frameContainers(one), ['kato', 'redis']);
+	assert.equal(frameValue(one, 'container.kato.cpu_percent'), 12);
 });
 
 test('a container that appears gets a line that is empty before it', () => {

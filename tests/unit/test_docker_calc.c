@@ -192,7 +192,7 @@ static void test_report(void)
 {
 	ds_stats st[3];
 	st[0] = calc("docker-stopped.json", NULL, DS_ENGINE_DOCKER);
-	const char *out = printed(ds_entry("abc", "kato-redis", "exited", &st[0], NULL, "T"));
+	const char *out = printed(ds_entry("abc", "kato-redis", NULL, "exited", &st[0], NULL, "T"));
 	CHECK_STR(out,
 	          "{\"id\":\"abc\",\"name\":\"kato-redis\",\"status\":\"exited\",\"cpu\":null,"
 	          "\"memory\":{\"usage_bytes\":null,\"limit_bytes\":null,\"usage_mb\":null,"
@@ -215,9 +215,9 @@ static void test_report(void)
 	st[1] = calc("docker-v1-2.json", &a.now, DS_ENGINE_DOCKER);
 	ds_stats b = calc("docker-v2-1.json", NULL, DS_ENGINE_DOCKER);
 	st[2] = calc("docker-v2-2.json", &b.now, DS_ENGINE_DOCKER);
-	out = printed(ds_entry("id1", "kato", "running", &st[1], "x: y", "T"));
+	out = printed(ds_entry("id1", "kato", "host-1", "running", &st[1], "x: y", "T"));
 	CHECK_STR(out,
-	          "{\"id\":\"id1\",\"name\":\"kato\",\"status\":\"running\",\"cpu\":50,"
+	          "{\"id\":\"id1\",\"name\":\"kato\",\"host\":\"host-1\",\"status\":\"running\",\"cpu\":50,"
 	          "\"memory\":{\"usage_bytes\":104857600,\"limit_bytes\":1073741824,"
 	          "\"usage_mb\":100,\"limit_mb\":1024,\"usage_percent\":9.77},"
 	          "\"network\":{\"rx_bytes\":2097152,\"tx_bytes\":524288,\"rx_mb\":2,\"tx_mb\":0.5,"
@@ -269,7 +269,7 @@ static void test_rates_and_limits(void)
 	m.mem_limit = 9223372036854771712.0;
 	ds_unlimited(&m, 0);
 	CHECK(!m.have_limit, "limits: cgroup's 'max' (2^63) is no limit");
-	const char *out = printed(ds_entry("i", "n", "running", &m, NULL, "T"));
+	const char *out = printed(ds_entry("i", "n", NULL, "running", &m, NULL, "T"));
 	CHECK(strstr(out, "\"limit_bytes\":null") && strstr(out, "\"usage_percent\":null"),
 	      "limits: no limit prints null limit and percent");
 }

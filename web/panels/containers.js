@@ -3,7 +3,10 @@
  * limit, or "no limit"), network and block I/O as rates per second beside
  * their totals, and a CPU/memory sparkline.  CPU and memory are coloured
  * against the server's alert thresholds; a container with an alert firing
- * has its row highlighted.
+ * has its row highlighted.  With the containers of two or more Docker hosts
+ * a Host column shows, rows are keyed "HOST/NAME" (as kato-alerts names
+ * them), and the rows of a host that stopped reporting ("stale":true) are
+ * marked: their status reads "last: ...", their trend has a gap.
  */
 
 import { num, fmtPct, fmtBytes, fmtByteRate } from '../format.js';
@@ -12,8 +15,8 @@ import { $, el, setText, setData, notice, setAgo } from '../dom.js';
 import { Series, scaleTop, drawSpark } from '../spark.js';
 import { sectionError, sectionNotice } from './common.js';
 
-const hist = new Map();   /* name -> {cpu: Series, mem: Series} */
-const rows = new Map();   /* name -> <tr> */
+const hist = new Map();   /* key -> {cpu: Series, mem: Series} */
+const rows = new Map();   /* key (NAME, or HOST/NAME with several hosts) -> <tr> */
 let freshAt = null;
 let stale = false;        /* the whole page is stale */
 let alerting = new Map(); /* name -> "error" | "warning" */
@@ -54,15 +57,30 @@ function twoLines(td) {
 	return td;
 }
 
-function makeRow(name) {
+/* Whether a containers section holds two or more Docker hosts. */
+export function manyHosts(sec) {
+	const h = sec && sec.hosts;
+	return !!h && typeof h === 'object' && !Array.isArray(h) && Object.keys(h).length > 1;
+}
+
+/* The key a container's row (and its alerts) go by. */
+export function rowKey(c, many) {
+	const name = String(c.name || c.id || '?').replace(/^\//, '');
+	return many && typeof c.host === 'string' && c.host ? c.host + '/' + name : name;
+}
+
+function makeRow(key, name) {
 	const tr = el('tr');
-	tr.dataset.name = name;
+	tr.dataset.name = key;
 	const th = el('th', 'c-name');
 	th.scope = 'row';
 	th.title = name;
 	th.appendChild(el('span', 'c-name-text', name));
 	th.appendChild(el('span', 'c-alert', ''));
 	tr.appendChild(th);
+	const host = cell('Host', 'c-host');
+	host.hidden = true;
+	tr.appendChild(host);
 	const st = cell('Status', 'c-status');
 	st.appendChild(el('span', 'badge'));
 	tr.appendChild(st);
@@ -97,8 +115,11 @@ export function redrawContainerSparks(now) {
 function paintStatus(tr) {
 	const badge = tr.querySelector('.c-status .badge');
 	const status = tr.dataset.status || '';
-	if (stale) {
-		setText(badge, status ? 'last: ' + status : 'unknown', status ? 'no new data: this is the last status reported' : '');
+	const hostStale = tr.dataset.hostStale === '1';
+	if (stale || hostStale) {
+		setText(badge, status ? 'last: ' + status : 'unknown', !status ? '' : hostStale
+			? `host ${tr.dataset.host} stopped reporting: this is the last status it sent`
+			: 'no new data: this is the last status reported');
 		setData(badge, 'level', 'unknown');
 	} else {
 		setText(badge, status || 'unknown', '');
@@ -115,31 +136,46 @@ function paintAlert(tr) {
 export function renderContainers(sec, info, th, now) {
 	const err = sectionError(sec);
 	if (sec !== undefined && !err) {
-		const list = Array.isArray(sec.containers) ? sec.containers.slice() : [];
-		list.sort((a, b) => String(a && a.name).localeCompare(String(b && b.name)));
+		const many = manyHosts(sec);
+		const list = (Array.isArray(sec.containers) ? sec.containers : [])
+			.filter((c) => c && typeof c === 'object');
+		list.sort((a, b) => rowKey(a, many).localeCompare(rowKey(b, many)));
 		const body = $('containers-body');
+		for (const th of document.querySelectorAll('#panel-containers thead .c-host')) th.hidden = !many;
 		const seen = new Set();
+		const staleHosts = new Set();
 		let prev = null, noLimit = false;
 		for (const c of list) {
-			if (!c || typeof c !== 'object') continue;
+			const key = rowKey(c, many);
 			const name = String(c.name || c.id || '?').replace(/^\//, '');
-			if (seen.has(name)) continue;
-			seen.add(name);
-			let tr = rows.get(name);
-			if (!tr) { tr = makeRow(name); rows.set(name, tr); }
+			if (seen.has(key)) continue;
+			seen.add(key);
+			let tr = rows.get(key);
+			if (!tr) { tr = makeRow(key, name); rows.set(key, tr); }
 			const want = prev ? prev.nextSibling : body.firstChild;
 			if (want !== tr) body.insertBefore(tr, want);
 			prev = tr;
-			let h = hist.get(name);
-			if (!h) { h = { cpu: new Series(), mem: new Series() }; hist.set(name, h); }
+			let h = hist.get(key);
+			if (!h) { h = { cpu: new Series(), mem: new Series() }; hist.set(key, h); }
+			const host = typeof c.host === 'string' ? c.host : '';
+			const hostStale = c.stale === true;
+			if (hostStale && host) staleHosts.add(host);
+			const hc = tr.querySelector('.c-host');
+			hc.hidden = !many;
+			const hb = many && host && sec.hosts[host] && typeof sec.hosts[host] === 'object' ? sec.hosts[host] : null;
+			setText(hc, host || '—', !hostStale ? '' : hb && typeof hb.error === 'string'
+				? `this host's container engine fails: ${hb.error}` : 'this host stopped reporting');
+			tr.dataset.host = host;
+			tr.dataset.hostStale = hostStale ? '1' : '';
 
 			const cpu = num(c, 'cpu');
 			const used = bytesOf(c, 'memory.usage_bytes', 'memory.usage_mb');
 			const lim = memLimit(c, used);
 			if (lim === 'none') noLimit = true;
 			const memPct = lim === 'none' ? null : num(c, 'memory.usage_percent');
-			h.cpu.push(now, cpu);
-			h.mem.push(now, memPct);
+			/* a stopped host's figures are not news: a gap in the trend */
+			h.cpu.push(now, hostStale ? null : cpu);
+			h.mem.push(now, hostStale ? null : memPct);
 
 			tr.dataset.status = typeof c.status === 'string' ? c.status : '';
 			paintStatus(tr);
@@ -147,12 +183,13 @@ export function renderContainers(sec, info, th, now) {
 			const tdc = tr.querySelector('.c-cpu');
 			setText(tdc, fmtPct(cpu), cpu === null ? 'not measured yet (CPU needs two samples)' :
 				`100 % = one core; alert threshold ${fmtPct(th.cpu_percent, 0)}`);
-			setData(tdc, 'level', levelFor(cpu, th.cpu_percent));
+			/* a stopped host's last figures are not judged against the thresholds */
+			setData(tdc, 'level', hostStale ? '' : levelFor(cpu, th.cpu_percent));
 			setText(tr.querySelector('.c-mem .c-main'), pair(fmtBytes(used), lim === 'none' ? 'no limit' : fmtBytes(lim)));
 			const sub = tr.querySelector('.c-mem .c-sub');
 			setText(sub, fmtPct(memPct), lim === 'none' ? 'no memory limit: no percentage' :
 				`alert threshold ${fmtPct(th.memory_percent, 0)}`);
-			setData(sub, 'level', levelFor(memPct, th.memory_percent));
+			setData(sub, 'level', hostStale ? '' : levelFor(memPct, th.memory_percent));
 			setText(tr.querySelector('.c-net .c-main'),
 				pair(fmtByteRate(num(c, 'network.rx_bytes_per_s')), fmtByteRate(num(c, 'network.tx_bytes_per_s'))));
 			setText(tr.querySelector('.c-net .c-sub'), 'total ' +
@@ -161,16 +198,23 @@ export function renderContainers(sec, info, th, now) {
 				pair(fmtByteRate(num(c, 'block_io.read_bytes_per_s')), fmtByteRate(num(c, 'block_io.write_bytes_per_s'))));
 			setText(tr.querySelector('.c-blk .c-sub'), 'total ' +
 				pair(fmtBytes(bytesOf(c, 'block_io.read_bytes', 'block_io.read_mb')), fmtBytes(bytesOf(c, 'block_io.write_bytes', 'block_io.write_mb'))));
-			drawRowSpark(name, tr, now);
+			drawRowSpark(key, tr, now);
 		}
-		for (const [name, tr] of rows) {
-			if (!seen.has(name)) { tr.remove(); rows.delete(name); hist.delete(name); }
+		for (const [key, tr] of rows) {
+			if (!seen.has(key)) { tr.remove(); rows.delete(key); hist.delete(key); }
 		}
 		$('containers-empty').hidden = rows.size > 0;
 
 		const a = sec.aggregated && typeof sec.aggregated === 'object' ? sec.aggregated : {};
-		const n = num(a, 'container_count') ?? rows.size;
+		/* with several hosts every row counts: a stopped host's too */
+		const n = many ? rows.size : num(a, 'container_count') ?? rows.size;
 		const parts = [n + (n === 1 ? ' container' : ' containers')];
+		if (many) {
+			const nh = Object.keys(sec.hosts).length;
+			parts[0] += ` on ${nh} hosts`;
+			/* the totals are the reporting hosts' only */
+			if (staleHosts.size) parts.push('not reporting: ' + [...staleHosts].sort().join(', '));
+		}
 		const tc = num(a, 'total_cpu_percent');
 		if (tc !== null) parts.push('CPU ' + fmtPct(tc));
 		const tm = num(a, 'total_memory_mb'), tl = num(a, 'total_memory_limit_mb');
