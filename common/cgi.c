@@ -171,7 +171,11 @@ int cgi_finish(const cgi_req *rq, const cgi_resp *r)
 		printf("Access-Control-Allow-Methods: %s\r\n"
 		       "Access-Control-Allow-Headers: Accept, Content-Type\r\n",
 		       r->allow);
-	if (r->data_ts && *r->data_ts)
+	/* the frame's own timestamp, which came from upstream: sent only
+	 * when it is one (no CR, LF or anything else to add a header with) */
+	int64_t ms;
+	if (r->data_ts && *r->data_ts && clock_parse_iso(r->data_ts, &ms) == 0 &&
+	    strspn(r->data_ts, "0123456789-:.TZ+") == strlen(r->data_ts))
 		printf("X-Data-Timestamp: %s\r\n", r->data_ts);
 	printf("\r\n");
 	if (r->body && !rq->head)

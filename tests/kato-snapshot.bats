@@ -243,3 +243,16 @@ header() { printf '%s\n' "$HEADERS" | sed -n "s/^$1: *//Ip" | head -1; }
 	hub_send "$(frame | jq -c '.timestamp = "2026-11-25T17:45:00.000Z"')"
 	wait_until 10 bash -c 'curl -s "$0/api/v1/alerts" | jq -e ".stale == true" >/dev/null' "$CGI_URL"
 }
+
+@test "a frame whose timestamp holds CR LF adds no header to the answer (X-Data-Timestamp only when it is a time)" {
+	start_cgi
+	start_hub
+	hub_send "$(frame '.timestamp = "2026-12-02T07:00:00.000Z\r\nSet-Cookie: pwn=1; Path=/\r\nX-Evil: y"')"
+	wait_retained 1
+	get /api/v1/health
+	[ -z "$(header Set-Cookie)" ]
+	[ -z "$(header X-Evil)" ]
+	[ -z "$(header X-Data-Timestamp)" ]
+	hub_send "$(frame '.timestamp = "2026-12-02T07:00:03.000Z"')"
+	wait_until 5 bash -c 'curl -sD - -o /dev/null "$0/api/v1/health" | grep -q "^X-Data-Timestamp: 2026-12-02T07:00:03.000Z"' "$CGI_URL"
+}
