@@ -74,13 +74,13 @@ int rurl_parse(rurl *u, const char *spec, char err[RURL_ERR_LEN])
 		return -1;
 	}
 	/* userinfo: up to the last '@' before the host's end (TCP), or the
-	 * '@' before the path (Unix) */
+	 * first '@' that the path's '/' follows (Unix: a password may hold
+	 * an '@', but "@/" only %-encoded; a path given without userinfo
+	 * may hold anything) */
 	const char *at = NULL;
 	if (is_unix) {
-		const char *slash = strchr(rest, '/');
-		const char *a = strchr(rest, '@');
-		if (a && slash && a < slash)
-			at = a;
+		if (*rest != '/')
+			at = strstr(rest, "@/");
 	} else {
 		const char *end = rest + strcspn(rest, "/?#");
 		for (const char *p = rest; p < end; p++)

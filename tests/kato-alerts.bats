@@ -211,6 +211,21 @@ container_down:b/kato-redis resolved info"
 	assert_line --index 1 --partial 'source_stale:docker-stats@b resolved'
 }
 
+@test "with two Docker hosts, all of them stopping is one alert (docker-stats), not one more per host" {
+	{
+		frame 0 "$two_hosts"
+		frame 9 "$two_hosts"' | .data.containers.hosts.a.age_ms = 12500 | .data.containers.hosts.b.age_ms = 12500
+			| .sources["docker-stats"].age_ms = 12500 | .stale = ["docker-stats","docker-stats@a","docker-stats@b"]'
+		frame 12 "$two_hosts"' | .data.containers.hosts.a.age_ms = 15500 | .data.containers.hosts.b.age_ms = 15500
+			| .sources["docker-stats"].age_ms = 15500 | .stale = ["docker-stats","docker-stats@a","docker-stats@b"]'
+		frame 15 "$two_hosts"
+	} >"$IN"
+	filter
+	run jq -r 'select(.type=="system_alert" and .alerts[0].type=="source_stale") | "\(.id) \(.state)"' "$OUT"
+	assert_output "source_stale:docker-stats firing
+source_stale:docker-stats resolved"
+}
+
 @test "--containers picks the containers container_down watches" {
 	frame 0 '.data.containers.containers[0].status = "exited" | .data.containers.containers[3].status = "exited"' >"$IN"
 	filter --containers 'kato-r*,nothing'

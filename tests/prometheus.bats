@@ -94,7 +94,8 @@ sample() {
 	hub_send "$(frame '.data.containers.containers = [
 		{"name": "kato", "host": "dock-a", "status": "running", "cpu": 1.5},
 		{"name": "kato", "host": "dock-b", "status": "running", "cpu": 7, "stale": true}]
-		| .data.containers.hosts = {"dock-a": {"ok": true, "stale": false}, "dock-b": {"ok": true, "stale": true}}
+		| .data.containers.hosts = {"dock-a": {"ok": true, "stale": false}, "dock-b": {"ok": true, "stale": true},
+		                            "dock-c": {"ok": false, "stale": false, "error": "GET /_ping: Connection refused"}}
 		| .stale = ["docker-stats@dock-b"]')"
 	wait_retained 1
 	get /metrics
@@ -104,6 +105,11 @@ sample() {
 	[ -z "$(sample 'kato_live_container_cpu_percent{container="kato",host="dock-b"}')" ]
 	[ "$(sample 'kato_live_docker_host_stale{host="dock-a"}')" = 0 ]
 	[ "$(sample 'kato_live_docker_host_stale{host="dock-b"}')" = 1 ]
+	# a failing host is not stale, but not up either: its containers' absence is said
+	[ "$(sample 'kato_live_docker_host_stale{host="dock-c"}')" = 0 ]
+	[ "$(sample 'kato_live_docker_host_up{host="dock-a"}')" = 1 ]
+	[ "$(sample 'kato_live_docker_host_up{host="dock-b"}')" = 0 ]
+	[ "$(sample 'kato_live_docker_host_up{host="dock-c"}')" = 0 ]
 	[ "$(sample 'kato_live_containers')" = 1 ]
 }
 

@@ -754,7 +754,13 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 	/* KATO known unreachable (not merely degraded) names the outage. */
 	const alert *kato = find(a, "kato_unhealthy", NULL);
 	int kato_down = kato && kato->firing && strncmp(kato->cause, "health ", 7);
+	/* Every Docker host stopped ("docker-stats" itself stale): one alert,
+	 * not one more per host (docker-stats@HOST). */
+	int docker_down = 0;
 	const cJSON *s;
+	cJSON_ArrayForEach(s, arr)
+		if (cJSON_IsString(s) && !strcmp(s->valuestring, "docker-stats"))
+			docker_down = 1;
 	cJSON_ArrayForEach(s, arr)
 	{
 		if (!cJSON_IsString(s) || !*s->valuestring)
@@ -770,6 +776,8 @@ static void rule_stale(alerts *a, const cJSON *frame, int64_t now,
 			o.v = V_HOLD; /* starting up: it may not have had time yet */
 		if (!strcmp(name, "kato-metrics") && kato_down)
 			o.v = V_HOLD; /* the outage is already named by its cause */
+		if (!strncmp(name, "docker-stats@", 13) && docker_down)
+			o.v = V_HOLD; /* ... by "docker-stats", for every host */
 		if (js_num(src, "age_ms", &age) && isfinite(age)) {
 			o.vkind = 1;
 			o.num = js_round(age / 1000, 1);

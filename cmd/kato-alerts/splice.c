@@ -59,6 +59,11 @@ long splice_open(const char *s, size_t n, const char *key)
 	i = ws(s, n, i + 1);
 	while (i < n && s[i] == '"') {
 		size_t kend = skip_string(s, n, i);
+		/* an escaped name may decode to key: a parser would then take
+		 * another member than this scan; say no, and the frame is
+		 * printed again */
+		if (memchr(s + i, '\\', kend - i))
+			return -1;
 		int match = kend - i == klen + 2 && !memcmp(s + i + 1, key, klen);
 		i = ws(s, n, kend);
 		if (i >= n || s[i] != ':')

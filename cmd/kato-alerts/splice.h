@@ -6,9 +6,10 @@
  * it back is not: the member is spliced into the line as it came.
  *
  * splice_open finds, in the JSON object text s (n bytes, already accepted
- * by js_parse), the top-level member named key (compared byte for byte,
- * as written: an escaped name does not match) and, when its value is an
- * object, returns the offset just past that object's '{'; else -1.  It
+ * by js_parse), the top-level member named key (compared byte for byte)
+ * and, when its value is an object, returns the offset just past that
+ * object's '{'; else -1, also when a top-level name before it holds an
+ * escape (it might decode to key, and a parser take that member).  It
  * reads nothing past s + n and never fails on other input than a JSON
  * object: it returns -1.
  *

@@ -420,6 +420,10 @@ static void containers(ctx *c)
 	fam hs = {"kato_live_docker_host_stale", "gauge",
 	          "1 if the Docker host's container stats are too old to show as "
 	          "current (its containers are then left out).", 0};
+	fam hu = {"kato_live_docker_host_up", "gauge",
+	          "1 if the Docker host's newest stats are fresh and good; 0 when "
+	          "they are stale or its engine fails (its containers are then "
+	          "left out).", 0};
 	const cJSON *h;
 	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(sec, "hosts"))
 	{
@@ -428,6 +432,15 @@ static void containers(ctx *c)
 			continue;
 		lbl l[] = {{"host", h->string}};
 		sample(&c->o, &hs, l, 1, cJSON_IsTrue(st));
+	}
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(sec, "hosts"))
+	{
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "stale");
+		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(h, "ok");
+		if (!h->string || !*h->string || !cJSON_IsBool(st))
+			continue;
+		lbl l[] = {{"host", h->string}};
+		sample(&c->o, &hu, l, 1, cJSON_IsFalse(st) && cJSON_IsTrue(ok));
 	}
 }
 

@@ -156,7 +156,7 @@ int rconn_open(rconn *r, char err[RC_ERR_LEN])
 		return -1;
 	}
 	redisReply *rep;
-	if (r->url.pass[0]) {
+	if (r->url.has_pass) { /* as kato-sessions: an empty one too */
 		rep = r->url.user[0] ? rconn_cmdv(r, err, 3, "AUTH", r->url.user, r->url.pass)
 		                     : rconn_cmdv(r, err, 2, "AUTH", r->url.pass);
 		if (!rep)

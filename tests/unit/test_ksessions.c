@@ -37,6 +37,12 @@ static void urls(void)
 	          !strcmp(u.pass, "pw") && !strcmp(u.path, "/run/r.sock") &&
 	          !strcmp(u.display, "unix:///run/r.sock"),
 	      "unix socket with a password");
+	CHECK(rurl_parse(&u, "unix://u:p@ss@/run/r.sock", err) == 0 &&
+	          !strcmp(u.pass, "p@ss") && !strcmp(u.path, "/run/r.sock"),
+	      "unix socket: a password with an @, as redis:// takes it");
+	CHECK(rurl_parse(&u, "unix:///run/a@b.sock", err) == 0 && !u.has_pass &&
+	          !strcmp(u.path, "/run/a@b.sock"),
+	      "unix socket: an @ in the path without userinfo");
 	CHECK(rurl_parse(&u, "rediss://u:topsecret@h:6380", err) < 0 &&
 	          strstr(err, "no SSL") && !strstr(err, "topsecret"),
 	      "rediss:// refused without the password in the message");

@@ -35,6 +35,8 @@ int main(void)
 	CHECK(!strcmp(sp("{\"data\":[1]}"), ""), "data not an object: no");
 	CHECK(!strcmp(sp("{\"datum\":{}}"), ""), "no data: no");
 	CHECK(!strcmp(sp("{\"d\\u0061ta\":{}}"), ""), "an escaped name is not matched");
+	CHECK(!strcmp(sp("{\"d\\u0061ta\":{\"k\":1},\"data\":{\"k\":2}}"), ""),
+	      "... nor a plain one after it: a parser takes the first");
 	CHECK(!strcmp(sp("[1,2]"), ""), "not an object: no");
 	CHECK(!strcmp(sp("{\"a\":1"), ""), "cut short: no");
 	/* every result of a frame that parses, parses, with the member */
