@@ -395,3 +395,67 @@ realtime_update 2"
 	diff <(seq 21 50 | sed 's/^/session-/' | sort) \
 		<(jq -r 'select(.type=="session_update") | .session.session_id' "$BATS_TEST_TMPDIR/snap" | sort)
 }
+
+@test "kato-stream put: a state change dropped while Redis was away, or lost with Redis, is written again when it is back" {
+	start_redis
+	put_fed_by_fd4 --url "$REDIS_URL" --queue 2 s
+	{
+		su added session-1
+		su added session-2
+		echo '{"type":"active_alerts","timestamp":"t1","alerts":[{"id":"high_cpu"}]}'
+	} >&4
+	wait_until 20 bash -c "[ \"\$(redis-cli -p $REDIS_PORT HGET s:retained active_alerts | jq -c .alerts)\" = '[{\"id\":\"high_cpu\"}]' ]"
+	[ "$(rcli HLEN s:sessions)" -eq 2 ]
+	# Redis goes away (no persistence: it comes back empty); meanwhile
+	# the alert resolves and session-1 ends, and frames push both
+	# changes out of put's queue of 2
+	stop_redis
+	{
+		su removed session-1
+		echo '{"type":"active_alerts","timestamp":"t2","alerts":[]}'
+		for i in 1 2 3; do echo "{\"type\":\"realtime_update\",\"n\":$i}"; done
+	} >&4
+	wait_until 20 grep -q 'Connection refused' "$PERR"
+	restart_redis 4>&-
+	wait_until 30 grep -q 'adding to .* again' "$PERR"
+	# the state is put's own, whole: the alert resolved, session-1 gone
+	wait_until 20 bash -c "[ \"\$(redis-cli -p $REDIS_PORT HGET s:retained active_alerts | jq -c .alerts)\" = '[]' ]"
+	run rcli --raw HKEYS s:sessions
+	assert_output session-2
+	# and a late web node starts from it
+	start_get --url "$REDIS_URL" --state s 4>&-
+	wait_until 20 out_lines 2
+	run jq -c '[.type, (.session.session_id // .alerts)]' "$OUT"
+	assert_output $'["active_alerts",[]]\n["session_update","session-2"]'
+	exec 4>&-
+	wait "$PUT_PID"
+}
+
+@test "kato-stream get --state: entries trimmed while it was away are a gap it says, and the state is written again after a reset" {
+	start_redis
+	{ su added session-1; echo '{"type":"realtime_update","n":0}'; } | put --url "$REDIS_URL" s
+	start_get --url "$REDIS_URL" --state s
+	wait_until 20 out_lines 1
+	wait_until 20 xread_waiting
+	# get is held while session-1 ends and 300 frames go by, the stream
+	# trimmed to 10 entries; then its connection is cut
+	kill -STOP "$GET_PID"
+	{
+		su removed session-1
+		su added session-2
+		for i in $(seq 1 300); do echo "{\"type\":\"realtime_update\",\"n\":$i}"; done
+	} | put --url "$REDIS_URL" s
+	rcli XTRIM s MAXLEN 10 >/dev/null
+	rcli CLIENT KILL TYPE normal >/dev/null
+	kill -CONT "$GET_PID"
+	wait_until 30 grep -q 'was trimmed past the last entry written' "$ERR"
+	wait_until 20 grep -q '"n":300' "$OUT"
+	# (what Redis had already sent before the cut may come first), then
+	# after the gap: a reset, then the state (session-2 only), then the rest
+	run jq -c 'select(.type=="session_update") | [.op, .session.session_id]' "$OUT"
+	assert_line --index 0 '["added","session-1"]'
+	[ "$(tail -n 2 <<<"$output")" = $'["reset",null]\n["added","session-2"]' ]
+	grep -q 'entries may be lost; the state is written again' "$ERR"
+	# no frame twice
+	[ -z "$(jq -r 'select(.n) | .n' "$OUT" | sort | uniq -d)" ]
+}

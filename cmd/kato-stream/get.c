@@ -22,6 +22,7 @@ typedef struct getter {
 	char last[RS_ID_LEN]; /* id of the last entry written (or the start), "" unset */
 	double since_min;     /* --since, or < 0 */
 	int state;            /* --state: the state first, once */
+	int want_state;       /* --state was given: again after a gap */
 	char floor[RS_ID_LEN]; /* where the state written stands, or "" */
 	unsigned long foreign; /* entries without our marker in a row */
 	trouble t;
@@ -92,6 +93,46 @@ static int get_start(getter *g, char err[RC_ERR_LEN])
 		snprintf(g->last, sizeof g->last, "0-0");
 	freeReplyObject(rep);
 	return 0;
+}
+
+/* After a reconnect: if the stream now starts after the last entry
+ * written, MAXLEN trimmed past it while this reader was away (longer than
+ * the stream's length), and entries it never wrote may be gone.  Say so,
+ * and with --state write the state again, after a session reset, so that
+ * what the gap held is not missed (a reset and the whole state are
+ * harmless where nothing was lost).  Returns 0, -1 with err (reconnect), -2 when stdout is gone. */
+static int get_gap(getter *g, char err[RC_ERR_LEN])
+{
+	redisReply *rep = rconn_cmdv(g->r, err, 3, "XINFO", "STREAM", g->key);
+	if (!rep)
+		return -1;
+	char first[RS_ID_LEN] = "";
+	for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements; i += 2) {
+		const redisReply *k = rep->element[i], *v = rep->element[i + 1];
+		if (k->type == REDIS_REPLY_STRING && !strcmp(k->str, "first-entry") &&
+		    v->type == REDIS_REPLY_ARRAY && v->elements >= 1 &&
+		    v->element[0]->type == REDIS_REPLY_STRING &&
+		    v->element[0]->len < sizeof first) {
+			memcpy(first, v->element[0]->str, v->element[0]->len + 1);
+			break;
+		}
+	}
+	freeReplyObject(rep);
+	if (!first[0] || !rid_valid(first) || !id_before(g->last, first))
+		return 0;
+	/* the next entry after last may still be first: say "may" */
+	log_warn("stream '%s' on %s was trimmed past the last entry written (%s; "
+	         "it now starts at %s) while away: entries may be lost%s", g->key,
+	         g->r->where, g->last, first,
+	         g->want_state ? "; the state is written again" : "");
+	if (!g->want_state)
+		return 0;
+	static const char reset[] = "{\"type\":\"session_update\",\"op\":\"reset\"}";
+	if (ndj_write_line(stdout, reset, sizeof reset - 1) < 0)
+		return -2;
+	char at[RS_ID_LEN];
+	int rc = state_read(g->r, g->key, at, err);
+	return rc < 0 ? -2 : rc > 0 ? -1 : 0;
 }
 
 /* Write one entry.  Returns 0, or -1 if stdout is gone. */
@@ -170,7 +211,8 @@ static int get_once(getter *g, char err[RC_ERR_LEN])
 int run_get(rconn *r, const char *key, double since_min, const char *from_id,
             int state)
 {
-	getter g = {.r = r, .key = key, .since_min = since_min, .state = state};
+	getter g = {.r = r, .key = key, .since_min = since_min, .state = state,
+	            .want_state = state};
 	if (from_id)
 		snprintf(g.last, sizeof g.last, "%s", from_id);
 	backoff b;
@@ -181,7 +223,7 @@ int run_get(rconn *r, const char *key, double since_min, const char *from_id,
 		if (!r->c) {
 			int st = 0;
 			if (open_stream(r, key, err) == 0 &&
-			    (g.last[0] || (st = get_start(&g, err)) == 0)) {
+			    (g.last[0] ? (st = get_gap(&g, err)) : (st = get_start(&g, err))) == 0) {
 				trouble_over(&g.t, r, "reading from");
 				rc = 0;
 			} else if (st == -2) {

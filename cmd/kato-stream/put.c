@@ -40,6 +40,9 @@ typedef struct putter {
 	uint64_t seq;        /* lines queued so far */
 	int unsure;          /* the head line's XADD may have been applied: the
 	                      * connection broke before Redis answered */
+	state_mem mem;       /* the state, as every line read makes it */
+	int dirty;           /* the hashes may lag mem: write them whole */
+	int had_conn;        /* connected before: a reconnect makes it dirty */
 } putter;
 
 static void q_pop(putter *p, int dropped);
@@ -84,6 +87,8 @@ static void q_pop(putter *p, int dropped)
 {
 	pending *e = &p->q[p->head];
 	p->qbytes -= e->len;
+	if (dropped && e->op)
+		p->dirty = 1; /* its change never reaches the hashes */
 	free(e->s);
 	free(e->op);
 	e->s = NULL;
@@ -100,6 +105,7 @@ static void q_push(putter *p, const char *line, size_t len, const state_op *op)
 {
 	if (p->qcap == 0) {
 		p->t.dropped++;
+		p->dirty |= op->kind != ST_NONE;
 		return;
 	}
 	while (p->qn && (p->qn == p->qcap || p->qbytes + len > QUEUE_BYTES))
@@ -110,6 +116,7 @@ static void q_push(putter *p, const char *line, size_t len, const state_op *op)
 		free(c);
 		free(o);
 		p->t.dropped++;
+		p->dirty |= op->kind != ST_NONE;
 		return;
 	}
 	memcpy(c, line, len);
@@ -133,7 +140,7 @@ static void put_failed(putter *p, const char *err)
 static int put_flush(putter *p)
 {
 	char err[RC_ERR_LEN];
-	while (p->qn) {
+	while (p->qn || p->dirty) {
 		if (!p->r->c) {
 			if (clock_mono_ms() < p->next_try_ms)
 				return 0;
@@ -144,10 +151,23 @@ static int put_flush(putter *p)
 				put_failed(p, err);
 				return 0;
 			}
-			if (!p->qn) { /* the line had landed */
-				trouble_over(&p->t, p->r, "adding to");
-				break;
+			/* Redis may have lost the hashes meanwhile (restarted
+			 * without persistence, failed over) */
+			p->dirty |= p->had_conn;
+			p->had_conn = 1;
+		}
+		if (p->dirty) {
+			if (state_rewrite(p->r, p->key, &p->mem, err) < 0) {
+				if (p->r->stop)
+					return -1;
+				put_failed(p, err);
+				return 0;
 			}
+			p->dirty = 0;
+		}
+		if (!p->qn) { /* the line had landed, or only the state was due */
+			trouble_over(&p->t, p->r, "adding to");
+			break;
 		}
 		const pending *e = &p->q[p->head];
 		/* the state first: whatever the stream holds, the state has */
@@ -206,6 +226,7 @@ int run_put(rconn *r, const char *key, long maxlen, long queue)
 	snprintf(p.inst, sizeof p.inst, "%lx%04lx", (unsigned long)clock_wall_ms(),
 	         (unsigned long)getpid() & 0xffff);
 	snprintf(p.maxlen, sizeof p.maxlen, "%ld", maxlen);
+	state_mem_init(&p.mem, STATE_SESSIONS_MAX);
 	backoff_init(&p.b, 250, 30000);
 	if (queue && !(p.q = calloc((size_t)queue, sizeof *p.q)))
 		log_die(KL_EXIT_TEMP, "unable to allocate the queue: out of memory");
@@ -233,6 +254,7 @@ int run_put(rconn *r, const char *key, long maxlen, long queue)
 			state_op op;
 			state_classify(j, &op);
 			cJSON_Delete(j);
+			state_mem_apply(&p.mem, &op, line, len);
 			q_push(&p, line, len, &op);
 			if (put_flush(&p) < 0)
 				goto out;
@@ -241,7 +263,7 @@ int run_put(rconn *r, const char *key, long maxlen, long queue)
 			break;
 		/* While lines wait for Redis, wake up for the next attempt. */
 		int tmo = -1;
-		if (p.qn) {
+		if (p.qn || p.dirty) {
 			int64_t left = p.next_try_ms - clock_mono_ms();
 			tmo = left < 0 ? 0 : (int)left;
 		}
@@ -278,6 +300,7 @@ out:
 	if (p.t.dropped)
 		log_warn("%lu lines were dropped while %s failed", p.t.dropped, r->where);
 	free(p.q);
+	state_mem_free(&p.mem);
 	ndj_reader_free(&in);
 	return rc;
 }

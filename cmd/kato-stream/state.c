@@ -48,6 +48,23 @@ static const char *hash_name(char *buf, size_t n, const char *key,
 
 static int refused; /* the last change was refused (logged) */
 
+/* An answer to a change of the state: an error is logged (once until a
+ * change works again) and is not a failure.  Frees rep. */
+static void changed(rconn *r, redisReply *rep, const char *cmd, const char *h)
+{
+	if (rep->type == REDIS_REPLY_ERROR) {
+		if (!refused)
+			log_warn("%s %s on %s: Redis says: %.300s (web nodes that start "
+			         "now may lack it; the stream goes on)", cmd, h,
+			         r->where, rep->str ? rep->str : "");
+		refused = 1;
+	} else if (refused) {
+		log_info("%s on %s: the state for web nodes is kept again", h, r->where);
+		refused = 0;
+	}
+	freeReplyObject(rep);
+}
+
 int state_put(rconn *r, const char *key, const state_op *op,
               const char *line, size_t len, char err[RC_ERR_LEN])
 {
@@ -84,17 +101,118 @@ int state_put(rconn *r, const char *key, const state_op *op,
 	redisReply *rep = rconn_cmd(r, argc, argv, lens, r->timeout_ms, err);
 	if (!rep)
 		return -1;
-	if (rep->type == REDIS_REPLY_ERROR) {
-		if (!refused)
-			log_warn("%s %s on %s: Redis says: %.300s (web nodes that start "
-			         "now may lack it; the stream goes on)", argv[0], h,
-			         r->where, rep->str ? rep->str : "");
-		refused = 1;
-	} else if (refused) {
-		log_info("%s on %s: the state for web nodes is kept again", h, r->where);
-		refused = 0;
+	changed(r, rep, argv[0], h);
+	return 0;
+}
+
+void state_mem_init(state_mem *s, size_t max_sessions)
+{
+	smap_init(&s->retained, 64);
+	smap_init(&s->sessions, max_sessions);
+	s->said_full = 0;
+}
+
+void state_mem_free(state_mem *s)
+{
+	smap_clear(&s->retained);
+	smap_clear(&s->sessions);
+}
+
+void state_mem_apply(state_mem *s, const state_op *op, const char *line,
+                     size_t len)
+{
+	int rc = SMAP_OK;
+	switch (op->kind) {
+	case ST_NONE:
+		break;
+	case ST_RETAIN:
+		rc = smap_set(&s->retained, op->field, line, len);
+		break;
+	case ST_SESSION:
+		rc = smap_set(&s->sessions, op->field, line, len);
+		break;
+	case ST_REMOVED:
+		smap_del(&s->sessions, op->field);
+		break;
+	case ST_RESET:
+		smap_clear(&s->sessions);
+		s->said_full = 0;
+		break;
 	}
-	freeReplyObject(rep);
+	if (rc == SMAP_NOMEM)
+		log_warn("out of memory: %s not kept for web nodes", op->field);
+	else if (rc == SMAP_FULL && !s->said_full) {
+		log_warn("more than %zu open sessions: the others are not kept for "
+		         "web nodes", s->sessions.max);
+		s->said_full = 1;
+	}
+}
+
+#define BATCH 128 /* fields per HSET of a rewrite */
+
+typedef struct batch {
+	rconn *r;
+	const char *name;    /* the temporary key */
+	const char *argv[2 + 2 * BATCH];
+	size_t lens[2 + 2 * BATCH];
+	int argc;
+	char *err;
+} batch;
+
+/* Send the HSET gathered so far.  Returns 0, -1 when the connection
+ * failed. */
+static int batch_send(batch *b)
+{
+	if (b->argc <= 2)
+		return 0;
+	redisReply *rep = rconn_cmd(b->r, b->argc, b->argv, b->lens,
+	                            b->r->timeout_ms, b->err);
+	b->argc = 2;
+	if (!rep)
+		return -1;
+	changed(b->r, rep, "HSET", b->name);
+	return 0;
+}
+
+static int batch_add(const char *key, const char *val, size_t len, void *arg)
+{
+	batch *b = arg;
+	b->argv[b->argc] = key;
+	b->lens[b->argc++] = strlen(key);
+	b->argv[b->argc] = val;
+	b->lens[b->argc++] = len;
+	return b->argc == 2 + 2 * BATCH ? batch_send(b) : 0;
+}
+
+/* Replace the hash key+suffix with m. */
+static int rewrite_one(rconn *r, const char *key, const char *suffix,
+                       const smap *m, char err[RC_ERR_LEN])
+{
+	char h[300], tmp[320];
+	hash_name(h, sizeof h, key, suffix);
+	snprintf(tmp, sizeof tmp, "%s:new", h);
+	redisReply *rep = rconn_cmdv(r, err, 2, "DEL", tmp);
+	if (!rep)
+		return -1;
+	changed(r, rep, "DEL", tmp);
+	batch b = {.r = r, .name = tmp, .argv = {"HSET", tmp}, .lens = {4, strlen(tmp)},
+	           .argc = 2, .err = err};
+	if (smap_each(m, batch_add, &b) || batch_send(&b))
+		return -1;
+	rep = m->n ? rconn_cmdv(r, err, 3, "RENAME", tmp, h)
+	           : rconn_cmdv(r, err, 2, "DEL", h);
+	if (!rep)
+		return -1;
+	changed(r, rep, m->n ? "RENAME" : "DEL", h);
+	return 0;
+}
+
+int state_rewrite(rconn *r, const char *key, const state_mem *s,
+                  char err[RC_ERR_LEN])
+{
+	if (rewrite_one(r, key, STATE_RETAINED, &s->retained, err) < 0 ||
+	    rewrite_one(r, key, STATE_SESSIONS, &s->sessions, err) < 0)
+		return -1;
 	return 0;
 }
 

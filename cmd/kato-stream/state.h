@@ -15,6 +15,13 @@
  * Frames (realtime_update) are not kept: one comes every tick, and get
  * --since brings the newest ones from the stream itself.
  *
+ * A line put had to drop (its queue full while Redis was away), or Redis
+ * losing data (a restart without persistence, a fail-over), would leave
+ * the hashes behind: so put keeps its own copy of the state, made from
+ * every line it read, dropped or not (state_mem), and writes it whole
+ * (state_rewrite) after a drop and after every reconnect.  Newer than the
+ * stream is as good as level with it, as below.
+ *
  * get --state reads the stream's newest id, then both hashes, writes the
  * retained lines, then the sessions, then goes on after that id (or from
  * --since, if earlier).  The hashes may be newer than the id; the entries
@@ -30,11 +37,13 @@
 #include <cjson/cJSON.h>
 
 #include "rconn.h"
+#include "smap.h"
 
 #define STATE_TYPES {"active_alerts"}
 #define STATE_RETAINED ":retained" /* suffixes of the two hashes' names */
 #define STATE_SESSIONS ":sessions"
 #define STATE_FIELD_MAX 256        /* longest type or session id kept */
+#define STATE_SESSIONS_MAX 100000  /* sessions kept, as kato-hub keeps */
 
 enum state_kind {
 	ST_NONE = 0,   /* changes no state */
@@ -60,6 +69,28 @@ void state_classify(const cJSON *j, state_op *op);
  * stream. */
 int state_put(rconn *r, const char *key, const state_op *op,
               const char *line, size_t len, char err[RC_ERR_LEN]);
+
+/* put's own copy of the state: what the lines read so far make it. */
+typedef struct state_mem {
+	smap retained;  /* type -> line */
+	smap sessions;  /* session id -> line */
+	int said_full;  /* the session bound has been logged */
+} state_mem;
+
+void state_mem_init(state_mem *s, size_t max_sessions);
+void state_mem_free(state_mem *s);
+
+/* Apply op (for line) to s.  Beyond max_sessions a new session is not
+ * kept (logged once). */
+void state_mem_apply(state_mem *s, const state_op *op, const char *line,
+                     size_t len);
+
+/* Replace both hashes with s, each written under a temporary key and
+ * RENAMEd over it (DEL when empty), so a reader sees the old or the new.
+ * Returns 0; -1 with err when the connection failed (r closed).  Redis
+ * refusing a command is logged as for state_put. */
+int state_rewrite(rconn *r, const char *key, const state_mem *s,
+                  char err[RC_ERR_LEN]);
 
 /* Read the stream's newest id ("0-0" when empty) into id (RS_ID_LEN),
  * then the state, and write the state's lines on stdout: the retained
