@@ -168,7 +168,8 @@ function renderMarks() {
 	const list = st.markList;
 	list.textContent = '';
 	if (!st.marks.length) {
-		list.appendChild(el('li', { class: 'hist-none' }, 'No alerts or session events in this range.'));
+		list.appendChild(el('li', { class: 'hist-none' }, typeof st.marksIn === 'string' ? st.marksIn
+			: st.marksIn ? 'No alerts or session events in this range.' : 'Loading alerts and session events…'));
 		return;
 	}
 	for (const m of st.marks.slice(-50).reverse()) {
@@ -210,15 +211,18 @@ async function load() {
 		/* the first load's two answers may be on their way already
 		 * (index.html preloads them) */
 		const preloaded = st.gen === 1;
-		const [a, ev] = await Promise.all([
-			st.fetchJSON(firstPath(range.secs), { preloaded }),
-			st.fetchJSON(eventsPath(range.secs), { preloaded }).catch(() => ({ events: [] })),
-			st.uplotReady,
-		]);
+		/* the marks do not hold up the charts: drawn on them when here */
+		st.fetchJSON(eventsPath(range.secs), { preloaded }).catch((e) => ({ error: e })).then((ev) => {
+			if (gen !== st.gen) return;
+			st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
+			st.marksIn = ev && ev.error ? `Alerts and session events unavailable: ${ev.error.message || ev.error}` : true;
+			renderMarks();
+			for (const c of st.charts) if (c.plot) c.plot.redraw(false, false);
+		});
+		const [a] = await Promise.all([st.fetchJSON(firstPath(range.secs), { preloaded }), st.uplotReady]);
 		if (gen !== st.gen) return;
 		answer = a;
 		mark('history-answered');
-		st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
 		/* the first paint: one task, the charts without containers (the
 		 * container charts keep what they drew until theirs is here) */
 		for (const c of st.charts) {
@@ -235,7 +239,6 @@ async function load() {
 		st.loaded = true;
 		/* the server's clock, as the frames' timestamps are */
 		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
-		renderMarks();
 		st.status.textContent = statusText(range, answer, null);
 	} catch (e) {
 		if (gen !== st.gen) return;
@@ -302,7 +305,13 @@ export function historyAppend(frame) {
 	if (!st || !frame || frame.type !== 'realtime_update') return;
 	const t = Date.parse(frame.timestamp) / 1000;
 	if (!Number.isFinite(t)) return;
-	if (!st.loaded) { st.pending.push([t, frame]); return; }
+	if (!st.loaded) {
+		/* kept for the answer on its way (at most 20 minutes' worth, should
+		 * it fail) */
+		st.pending.push([t, frame]);
+		if (st.pending.length > 400) st.pending.shift();
+		return;
+	}
 	if (st.range.secs > 3600) {
 		/* long ranges are per-minute points from the store: refresh those
 		 * once a minute (one request at a time) */
@@ -338,7 +347,8 @@ export function initHistory(root, { fetchJSON }) {
 	root.hidden = false;
 	root.textContent = '';
 	st = { root, fetchJSON, range: RANGES[1], charts: [], marks: [], pending: [],
-		cpending: [], loaded: false, cloaded: false, loadedAt: 0, gen: 0, buttons: [], uPlot: null };
+		cpending: [], loaded: false, cloaded: false, loadedAt: 0, gen: 0, buttons: [], uPlot: null,
+		marksIn: false };
 	const head = el('div', { class: 'hist-head' });
 	head.appendChild(el('h2', {}, 'History'));
 	const group = el('div', { class: 'hist-ranges', role: 'group', 'aria-label': 'Time range' });
@@ -369,6 +379,7 @@ export function initHistory(root, { fetchJSON }) {
 	root.appendChild(el('h3', {}, 'Alerts and session events'));
 	st.markList = el('ul', { class: 'hist-marks' });
 	root.appendChild(st.markList);
+	renderMarks();
 	/* uPlot and the answer are fetched side by side: load() waits for both */
 	st.uplotReady = import('./vendor/uPlot.esm.js').then((m) => {
 		st.uPlot = m.default;
