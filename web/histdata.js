@@ -132,10 +132,11 @@ export function firstPath(rangeSecs) {
 }
 
 /* The per-container charts' query: at most CONTAINER_POINTS points a line
- * (an hour: 15 s steps), with each step's minimum and maximum. */
+ * (an hour: 15 s steps), with each step's minimum and maximum when a step
+ * is more than one stored 3 s value. */
 export function containerPath(rangeSecs) {
-	return historyPath(rangeSecs, CONTAINER_CHARTS,
-		{ step: stepFor(rangeSecs, CONTAINER_POINTS), minmax: true });
+	const step = stepFor(rangeSecs, CONTAINER_POINTS);
+	return historyPath(rangeSecs, CONTAINER_CHARTS, { step, minmax: step > FINE_STEP });
 }
 
 export function eventsPath(rangeSecs) {

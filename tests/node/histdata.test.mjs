@@ -108,7 +108,8 @@ test('the first paint asks only for the charts without containers; containers at
 	assert.match(conts, /since=-3600&step=15&/);
 	assert.match(conts, /container\.\*\.cpu_percent,container\.\*\.cpu_percent:min,container\.\*\.cpu_percent:max,/);
 	assert.doesNotMatch(conts, /host\./);
-	assert.match(containerPath(600), /step=3&/); /* 10 min: 200 points anyway */
+	assert.match(containerPath(600), /step=3&/); /* 10 min: 200 points anyway, */
+	assert.doesNotMatch(decodeURIComponent(containerPath(600)), /:min|:max/); /* each one stored value */
 	assert.match(containerPath(7 * 86400), /step=3600&/);
 });
 
