@@ -143,13 +143,21 @@ function draw(c) {
 	if (c.plot) c.plot.destroy();
 	c.box.textContent = '';
 	c.plot = new st.uPlot(makeOpts(c.chart, c.cols), c.cols.data, c.box);
+	c.plotCols = c.cols;
 	c.cursor = -1;
+}
+
+/* The chart is drawn from its current columns (a container chart keeps
+ * the previous range's plot until its task draws the new columns). */
+function current(c) {
+	return c.plot && c.plotCols === c.cols;
 }
 
 /* Arrow keys move a focused chart's cursor. */
 function onKey(c, ev) {
+	if (!current(c)) return;
 	const n = c.cols.data[0].length;
-	if (!c.plot || !n) return;
+	if (!n) return;
 	let i = c.cursor < 0 ? n - 1 : c.cursor;
 	if (ev.key === 'ArrowLeft') i = Math.max(0, i - 1);
 	else if (ev.key === 'ArrowRight') i = Math.min(n - 1, i + 1);
@@ -294,7 +302,7 @@ function append(frame, t) {
 		}
 		/* not drawn yet (a container chart waiting for its task): its
 		 * columns are drawn when it is */
-		if (appendFrame(c.cols, frame, t, st.range.secs) && c.plot) {
+		if (appendFrame(c.cols, frame, t, st.range.secs) && current(c)) {
 			if (grew) draw(c);
 			else c.plot.setData(c.cols.data);
 		}
@@ -328,7 +336,7 @@ export function historyAppend(frame) {
  * for tests and the browser console. */
 export function historyColumns(id) {
 	const c = st && st.charts.find((x) => x.chart.id === id);
-	if (!c || !c.cols || !c.plot) return null;
+	if (!c || !c.cols || !current(c)) return null;
 	return { lines: c.cols.lines.map((l) => l.label), data: c.cols.data.map((col) => col.slice()) };
 }
 
