@@ -61,6 +61,11 @@ try {
 	const order = await page.evaluate(() => ['history-drawn', 'history-containers-drawn']
 		.map((n) => performance.getEntriesByName(n)[0]).map((e) => e && e.startTime));
 	check(order[0] > 0 && order[1] > order[0], `first paint, then the container charts: marks ${order}`);
+	// the first paint's answer holds no container series; theirs comes after
+	const asked = await page.evaluate(() => performance.getEntriesByType('resource')
+		.filter((e) => /\/api\/v1\/history\?/.test(e.name)).map((e) => decodeURIComponent(e.name)));
+	check(asked.length >= 2 && !/container/.test(asked[0]) && /step=3&/.test(asked[0]) &&
+		/step=15&series=container\./.test(asked[1]), `history requests: ${JSON.stringify(asked)}`);
 	const h0 = Number(process.env.KL_H0);
 	check(h0 > 0, 'KL_H0 not set');
 	const got = await page.evaluate(async () => {
