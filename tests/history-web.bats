@@ -17,7 +17,7 @@ teardown() {
 	assert_no_sanitizer_reports "$BATS_TEST_TMPDIR"/*.err
 }
 
-@test "first paint shows the last hour with the outage as a gap; the cursor reads values from the keyboard; marks from the store" {
+@test "first paint shows the last hour with the outage as a gap; the cursor reads values from the keyboard; the container charts follow at 15 s with the gap; marks from the store" {
 	[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium missing: run scripts/install-deps"
 	[ -d "$TOP/tests/browser/node_modules/playwright-core" ] || fail "playwright-core missing: run scripts/install-deps"
 	[ -f "$TOP/web/vendor/uPlot.esm.js" ] || fail "uPlot missing: run scripts/install-deps, then make"
@@ -54,7 +54,7 @@ teardown() {
 	spawn websocketd --address 127.0.0.1 --port "$port" --maxforks 50 \
 		--cgidir "$CGI_TREE" --staticdir "$site" /bin/cat 2>>"$BATS_TEST_TMPDIR/cgi.err" >/dev/null 3>&-
 	wait_until 10 port_open "$port"
-	run --separate-stderr env KL_URL="http://127.0.0.1:$port/" KL_ARTIFACTS="$ARTIFACTS" \
+	run --separate-stderr env KL_URL="http://127.0.0.1:$port/" KL_ARTIFACTS="$ARTIFACTS" KL_H0="$h0" \
 		node "$TOP/tests/browser/history.mjs"
 	echo "$output"
 	echo "$stderr"

@@ -50,6 +50,24 @@ export const CHARTS = [
 	  series: [{ pattern: 'container.*.rx_bytes_per_s' }] },
 ];
 
+/* A chart whose lines are the containers (a pattern series). */
+export function isContainerChart(chart) {
+	return chart.series.some((s) => s.pattern);
+}
+
+/* The first paint draws the charts an operator reads first (KATO, host,
+ * sessions) from one small answer at the range's step; the per-container
+ * charts (a line per container) come from a second answer, each drawn in a
+ * task of its own, at most CONTAINER_POINTS points a line, each point the
+ * step's average with its minimum and maximum kept for the readout. */
+export const FIRST_CHARTS = CHARTS.filter((c) => !isContainerChart(c));
+export const CONTAINER_CHARTS = CHARTS.filter(isContainerChart);
+export const CONTAINER_POINTS = 240;
+
+/* Live frames come every FINE_STEP seconds (kato-merge's tick, the store's
+ * fine tier). */
+export const LIVE_STEP = FINE_STEP;
+
 /* Where a live frame holds each stored series (as kato-history reads it). */
 const FRAME_PATHS = {
 	'kato.requests_per_second': ['metrics', 'rates.requests_per_second'],
@@ -77,10 +95,16 @@ function get(obj, path) {
 	return o;
 }
 
-/* The series= list for the charts. */
-export function seriesParam(charts = CHARTS) {
+/* The series= list for the charts; minmax adds each one's :min and :max. */
+export function seriesParam(charts = CHARTS, minmax = false) {
 	const keys = [];
-	for (const c of charts) for (const s of c.series) keys.push(s.key || s.pattern);
+	for (const c of charts) {
+		for (const s of c.series) {
+			const k = s.key || s.pattern;
+			keys.push(k);
+			if (minmax) keys.push(`${k}:min`, `${k}:max`);
+		}
+	}
 	return keys.join(',');
 }
 
@@ -96,9 +120,23 @@ export function stepFor(rangeSecs, maxPoints = 1200) {
 /* The query path for the range ending now.  Times are relative (a
  * negative since): the server's clock decides, so a browser whose clock is
  * off still gets the last hour at 3 s. */
-export function historyPath(rangeSecs, charts = CHARTS) {
-	return `/api/v1/history?since=-${rangeSecs}&step=${stepFor(rangeSecs)}` +
-		`&series=${encodeURIComponent(seriesParam(charts))}`;
+export function historyPath(rangeSecs, charts = CHARTS, { step = stepFor(rangeSecs), minmax = false } = {}) {
+	return `/api/v1/history?since=-${rangeSecs}&step=${step}` +
+		`&series=${encodeURIComponent(seriesParam(charts, minmax))}`;
+}
+
+/* The first paint's query: the charts without containers, at the range's
+ * step. */
+export function firstPath(rangeSecs) {
+	return historyPath(rangeSecs, FIRST_CHARTS);
+}
+
+/* The per-container charts' query: at most CONTAINER_POINTS points a line
+ * (an hour: 15 s steps), with each step's minimum and maximum when a step
+ * is more than one stored 3 s value. */
+export function containerPath(rangeSecs) {
+	const step = stepFor(rangeSecs, CONTAINER_POINTS);
+	return historyPath(rangeSecs, CONTAINER_CHARTS, { step, minmax: step > FINE_STEP });
 }
 
 export function eventsPath(rangeSecs) {
@@ -130,16 +168,38 @@ export function chartLines(chart, answerSeries) {
 	return lines;
 }
 
-/* uPlot columns for chart from an answer {step, time, series}. */
+/* uPlot columns for chart from an answer {step, time, series}:
+ * {lines, data, step, lastStep, lo, hi}.  step is the answer's (each
+ * point the average over [t, t + step)); lastStep the span of the last
+ * point (the answer's step, then LIVE_STEP once live frames are
+ * appended).  lo and hi, when the answer has every line's :min and :max
+ * (a coarser step than the frames'), are each line's minimum and maximum
+ * per point ([line][point]), else null. */
 export function toColumns(chart, answer) {
-	const lines = chartLines(chart, answer.series);
-	const time = Array.isArray(answer.time) ? answer.time.slice() : [];
+	const series = (answer && answer.series && typeof answer.series === 'object') ? answer.series : {};
+	const lines = chartLines(chart, series).filter((l) => !/:(min|max)$/.test(l.key));
+	const time = Array.isArray(answer && answer.time) ? answer.time.slice() : [];
+	const column = (key, scale) => {
+		const src = Array.isArray(series[key]) ? series[key] : [];
+		return time.map((_, i) => (isNum(src[i]) ? src[i] * scale : null));
+	};
 	const cols = [time];
-	for (const l of lines) {
-		const src = (answer.series || {})[l.key] || [];
-		cols.push(time.map((_, i) => (isNum(src[i]) ? src[i] * l.scale : null)));
-	}
-	return { lines, data: cols, step: isNum(answer.step) ? answer.step : FINE_STEP };
+	for (const l of lines) cols.push(column(l.key, l.scale));
+	const step = isNum(answer && answer.step) && answer.step > 0 ? answer.step : FINE_STEP;
+	const ranged = lines.length > 0 && lines.every((l) => Array.isArray(series[`${l.key}:min`]) && Array.isArray(series[`${l.key}:max`]));
+	return {
+		lines, data: cols, step, lastStep: step,
+		lo: ranged ? lines.map((l) => column(`${l.key}:min`, l.scale)) : null,
+		hi: ranged ? lines.map((l) => column(`${l.key}:max`, l.scale)) : null,
+	};
+}
+
+/* Line li's [min, max] at point i when the columns keep them and they
+ * say more than the point's value, else null. */
+export function pointRange(cols, li, i) {
+	if (!cols || !cols.lo || !cols.hi || !cols.lo[li] || !cols.hi[li]) return null;
+	const lo = cols.lo[li][i], hi = cols.hi[li][i];
+	return isNum(lo) && isNum(hi) && lo !== hi ? [lo, hi] : null;
 }
 
 /* A live frame's value for a stored series key, or null. */
@@ -187,28 +247,39 @@ export function frameContainers(frame) {
 	return Array.isArray(list) ? list.map((c) => c && containerKey(c, many)).filter((n) => typeof n === 'string') : [];
 }
 
-/* Append a live frame at t (unix seconds) to columns {lines, data, step}
- * in place, keeping at most rangeSecs.  A frame more than 1.5 steps after
- * the last point first gets a null point in between, so the missing time
- * is drawn as a gap; a frame not after the last point is dropped.
- * Returns true if something was appended. */
+/* Append a live frame at t (unix seconds) to columns (toColumns) in
+ * place, keeping at most rangeSecs.  The last point covers [last, last +
+ * lastStep); the next frame is due LIVE_STEP before that ends.  A frame
+ * more than half a LIVE_STEP later than due (with 3 s points: more than
+ * 1.5 steps after the last) first gets a null point at the end of the
+ * last one, so the missing time is drawn as a gap; a frame not after the
+ * last point is dropped.  A live point's minimum and maximum are its
+ * value.  Returns true if something was appended. */
 export function appendFrame(cols, frame, t, rangeSecs) {
 	const time = cols.data[0];
 	const last = time.length ? time[time.length - 1] : null;
+	const span = isNum(cols.lastStep) ? cols.lastStep : cols.step;
 	if (last !== null && !(t > last)) return false;
-	if (last !== null && t - last > 1.5 * cols.step) {
-		time.push(last + cols.step);
+	if (last !== null && t - last > span + 0.5 * LIVE_STEP) {
+		time.push(last + span);
 		for (let i = 1; i < cols.data.length; i++) cols.data[i].push(null);
+		if (cols.lo) for (let i = 0; i < cols.lo.length; i++) { cols.lo[i].push(null); cols.hi[i].push(null); }
 	}
 	time.push(t);
 	cols.lines.forEach((l, i) => {
 		const v = frameValue(frame, l.key);
-		cols.data[i + 1].push(v === null ? null : v * l.scale);
+		const x = v === null ? null : v * l.scale;
+		cols.data[i + 1].push(x);
+		if (cols.lo) { cols.lo[i].push(x); cols.hi[i].push(x); }
 	});
+	cols.lastStep = LIVE_STEP;
 	const oldest = t - rangeSecs;
 	let drop = 0;
 	while (drop < time.length && time[drop] < oldest) drop++;
-	if (drop) for (const col of cols.data) col.splice(0, drop);
+	if (drop) {
+		for (const col of cols.data) col.splice(0, drop);
+		if (cols.lo) for (const col of [...cols.lo, ...cols.hi]) col.splice(0, drop);
+	}
 	return true;
 }
 
@@ -216,6 +287,10 @@ export function appendFrame(cols, frame, t, rangeSecs) {
 export function addLine(cols, line) {
 	cols.lines.push(line);
 	cols.data.push(cols.data[0].map(() => null));
+	if (cols.lo) {
+		cols.lo.push(cols.data[0].map(() => null));
+		cols.hi.push(cols.data[0].map(() => null));
+	}
 }
 
 /* Runs of missing values in a column: [[fromTime, toTime], ...]. */

@@ -13,13 +13,22 @@
  * asked for as soon as this module runs - not after the page's other
  * modules, the WebSocket or uPlot - and drawn as soon as the answer and
  * uPlot are both there; the page's own initHistory call then finds the
- * charts started and leaves them be.  Keyboard: the range
+ * charts started and leaves them be.
+ *
+ * The first paint is the charts without containers (KATO, host, sessions),
+ * asked for alone (a small answer) and drawn in one task: the mark
+ * 'history-drawn'.  Then the per-container charts (a line per container)
+ * are asked for at a coarser step (at most 240 points a line: an hour at
+ * 15 s, each point the average, with its minimum and maximum in the
+ * readout; titled so) and drawn one chart per task, so no one task holds
+ * the main thread for all of them: the mark 'history-containers-drawn'.
+ * Live frames are appended at their own 3 s.  Keyboard: the range
  * buttons are buttons; a focused chart moves its cursor with the arrow
  * keys (Home/End to the ends) and its legend reads the values there.
  */
 import {
-	RANGES, CHARTS, historyPath, eventsPath, toColumns, appendFrame, addLine,
-	frameContainers, fmtUnit, markText,
+	RANGES, CHARTS, firstPath, containerPath, eventsPath, toColumns, appendFrame, addLine,
+	frameContainers, fmtUnit, markText, isContainerChart, pointRange, FINE_STEP,
 } from './histdata.js';
 
 const MARK_COLORS = { firing: '#c62828', resolved: '#2e7d32', session: '#1565c0' };
@@ -31,16 +40,21 @@ let st = null;
 const UPLOT_MISSING = 'Charts unavailable: uPlot is not installed (run scripts/install-deps, then make).';
 
 /* The first load's steps as performance marks, for the first-paint
- * benchmark (tests/bench/first-paint.mjs): asked, answered, drawn. */
+ * benchmark (tests/bench/first-paint.mjs): asked, answered, drawn (the
+ * first paint), containers-drawn. */
 function mark(name) {
 	if (typeof performance === 'undefined' || !performance.mark) return;
 	if (!performance.getEntriesByName(name).length) performance.mark(name);
 }
 
 /* GET a JSON answer (relative to the page); an HTTP error says the
- * server's "error" text when it has one. */
-async function getJSON(path) {
-	const r = await fetch(String(path).replace(/^\//, ''), { cache: 'no-store', headers: { Accept: 'application/json' } });
+ * server's "error" text when it has one.  preloaded: index.html asked for
+ * it already (<link rel="preload" as="fetch">), and a request matches its
+ * preload only in the default cache mode and without extra headers (the
+ * server says no-store: nothing is kept for later requests either way). */
+async function getJSON(path, { preloaded = false } = {}) {
+	const r = await fetch(String(path).replace(/^\//, ''), preloaded ? {}
+		: { cache: 'no-store', headers: { Accept: 'application/json' } });
 	const body = await r.json().catch(() => null);
 	if (!r.ok) throw new Error(body && typeof body.error === 'string' ? `${body.error} (HTTP ${r.status})` : `GET ${path}: HTTP ${r.status}`);
 	return body;
@@ -91,10 +105,23 @@ function chartWidth() {
 	return Math.max(280, Math.min(w - 24, 1200));
 }
 
+/* The chart's title: its unit, and the step when its history is coarser
+ * than the live frames. */
+function chartTitle(chart, cols) {
+	const coarse = cols.step > FINE_STEP && isContainerChart(chart) && cols.lo;
+	return `${chart.title} (${chart.unit}${coarse ? `; history in ${cols.step} s averages, min–max in the readout` : ''})`;
+}
+
+/* A value with its point's min–max when the columns keep them. */
+function valueText(cols, unit, li, i, v) {
+	const r = i == null ? null : pointRange(cols, li, i);
+	return r ? `${fmtUnit(v, unit)} (${fmtUnit(r[0], unit)}–${fmtUnit(r[1], unit)})` : fmtUnit(v, unit);
+}
+
 function makeOpts(chart, cols) {
 	const unit = chart.unit;
 	return {
-		title: `${chart.title} (${unit})`,
+		title: chartTitle(chart, cols),
 		width: chartWidth(),
 		height: 180,
 		plugins: [marksPlugin()],
@@ -106,7 +133,7 @@ function makeOpts(chart, cols) {
 			stroke: LINE_COLORS[i % LINE_COLORS.length],
 			width: 1.5,
 			spanGaps: false,
-			value: (u, v) => fmtUnit(v, unit),
+			value: (u, v, si, idx) => valueText(cols, unit, si - 1, idx, v),
 		}))],
 	};
 }
@@ -116,13 +143,21 @@ function draw(c) {
 	if (c.plot) c.plot.destroy();
 	c.box.textContent = '';
 	c.plot = new st.uPlot(makeOpts(c.chart, c.cols), c.cols.data, c.box);
+	c.plotCols = c.cols;
 	c.cursor = -1;
+}
+
+/* The chart is drawn from its current columns (a container chart keeps
+ * the previous range's plot until its task draws the new columns). */
+function current(c) {
+	return c.plot && c.plotCols === c.cols;
 }
 
 /* Arrow keys move a focused chart's cursor. */
 function onKey(c, ev) {
+	if (!current(c)) return;
 	const n = c.cols.data[0].length;
-	if (!c.plot || !n) return;
+	if (!n) return;
 	let i = c.cursor < 0 ? n - 1 : c.cursor;
 	if (ev.key === 'ArrowLeft') i = Math.max(0, i - 1);
 	else if (ev.key === 'ArrowRight') i = Math.min(n - 1, i + 1);
@@ -133,7 +168,7 @@ function onKey(c, ev) {
 	c.cursor = i;
 	const left = c.plot.valToPos(c.cols.data[0][i], 'x');
 	c.plot.setCursor({ left, top: c.plot.bbox.height / devicePixelRatio / 2 });
-	const vals = c.cols.lines.map((l, k) => `${l.label} ${fmtUnit(c.cols.data[k + 1][i], c.chart.unit)}`);
+	const vals = c.cols.lines.map((l, k) => `${l.label} ${valueText(c.cols, c.chart.unit, k, i, c.cols.data[k + 1][i])}`);
 	c.live.textContent = `${new Date(c.cols.data[0][i] * 1000).toLocaleTimeString()}: ${vals.join(', ')}`;
 }
 
@@ -141,7 +176,8 @@ function renderMarks() {
 	const list = st.markList;
 	list.textContent = '';
 	if (!st.marks.length) {
-		list.appendChild(el('li', { class: 'hist-none' }, 'No alerts or session events in this range.'));
+		list.appendChild(el('li', { class: 'hist-none' }, typeof st.marksIn === 'string' ? st.marksIn
+			: st.marksIn ? 'No alerts or session events in this range.' : 'Loading alerts and session events…'));
 		return;
 	}
 	for (const m of st.marks.slice(-50).reverse()) {
@@ -153,21 +189,52 @@ function renderMarks() {
 	}
 }
 
+/* The next task, when the main thread is idle (or after 100 ms). */
+function nextTask() {
+	return new Promise((resolve) => {
+		if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 100 });
+		else setTimeout(resolve, 0);
+	});
+}
+
+function statusText(range, answer, conts) {
+	let t = `${range.label} of history, ${answer.step} s per point` +
+		(answer.tier === 'coarse' ? ' (per-minute averages)'
+			: answer.tier === 'hour' ? ' (hourly averages)' : '') + '.';
+	if (conts === null) t += ' Container charts loading…';
+	else if (conts instanceof Error) t += ` Container history unavailable: ${conts.message}`;
+	else if (conts.step !== answer.step) t += ` Container charts: ${conts.step} s averages.`;
+	return t;
+}
+
 async function load() {
 	const range = st.range;
 	const gen = ++st.gen;
 	st.status.textContent = 'Loading history…';
+	st.cloaded = false;
+	st.cpending = [];
 	mark('history-asked');
+	let answer;
 	try {
-		const [answer, ev] = await Promise.all([
-			st.fetchJSON(historyPath(range.secs)),
-			st.fetchJSON(eventsPath(range.secs)).catch(() => ({ events: [] })),
-			st.uplotReady,
-		]);
+		/* the first load's two answers may be on their way already
+		 * (index.html preloads them) */
+		const preloaded = st.gen === 1;
+		/* the marks do not hold up the charts: drawn on them when here */
+		st.fetchJSON(eventsPath(range.secs), { preloaded }).catch((e) => ({ error: e })).then((ev) => {
+			if (gen !== st.gen) return;
+			st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
+			st.marksIn = ev && ev.error ? `Alerts and session events unavailable: ${ev.error.message || ev.error}` : true;
+			renderMarks();
+			for (const c of st.charts) if (c.plot) c.plot.redraw(false, false);
+		});
+		const [a] = await Promise.all([st.fetchJSON(firstPath(range.secs), { preloaded }), st.uplotReady]);
 		if (gen !== st.gen) return;
+		answer = a;
 		mark('history-answered');
-		st.marks = Array.isArray(ev && ev.events) ? ev.events : [];
+		/* the first paint: one task, the charts without containers (the
+		 * container charts keep what they drew until theirs is here) */
 		for (const c of st.charts) {
+			if (isContainerChart(c.chart)) continue;
 			c.cols = toColumns(c.chart, answer);
 			draw(c);
 		}
@@ -180,19 +247,46 @@ async function load() {
 		st.loaded = true;
 		/* the server's clock, as the frames' timestamps are */
 		if (Number.isFinite(answer.until)) st.loadedAt = Math.max(st.loadedAt, answer.until);
-		renderMarks();
-		st.status.textContent = `${range.label} of history, ${answer.step} s per point` +
-			(answer.tier === 'coarse' ? ' (per-minute averages)'
-				: answer.tier === 'hour' ? ' (hourly averages)' : '') + '.';
+		st.status.textContent = statusText(range, answer, null);
 	} catch (e) {
 		if (gen !== st.gen) return;
 		st.status.textContent = e && e.message === UPLOT_MISSING ? UPLOT_MISSING
 			: `History unavailable: ${e && e.message ? e.message : e}`;
+		return;
 	}
+	/* then the per-container charts, one task each */
+	let conts;
+	try {
+		conts = await st.fetchJSON(containerPath(range.secs));
+		if (!conts || typeof conts !== 'object') throw new Error('not a history answer');
+	} catch (e) {
+		conts = e instanceof Error ? e : new Error(String(e));
+	}
+	if (gen !== st.gen) return;
+	const empty = { step: answer.step, time: [], series: {} };
+	const todo = st.charts.filter((c) => isContainerChart(c.chart));
+	for (const c of todo) c.cols = toColumns(c.chart, conts instanceof Error ? empty : conts);
+	/* frames that came meanwhile: into the columns, drawn with them */
+	st.cloaded = true;
+	for (const [ft, f] of st.cpending) append(f, ft);
+	st.cpending = [];
+	for (const c of todo) {
+		await nextTask();
+		if (gen !== st.gen) return;
+		draw(c);
+	}
+	queueMicrotask(() => mark('history-containers-drawn'));
+	st.status.textContent = statusText(range, answer, conts);
 }
 
 function append(frame, t) {
 	const names = frameContainers(frame);
+	/* the container charts' columns are not there yet: kept for them
+	 * (at most 20 minutes' worth, should their answer never come) */
+	if (!st.cloaded) {
+		st.cpending.push([t, frame]);
+		if (st.cpending.length > 400) st.cpending.shift();
+	}
 	for (const c of st.charts) {
 		if (!c.cols) continue;
 		let grew = false;
@@ -206,7 +300,9 @@ function append(frame, t) {
 				}
 			}
 		}
-		if (appendFrame(c.cols, frame, t, st.range.secs)) {
+		/* not drawn yet (a container chart waiting for its task): its
+		 * columns are drawn when it is */
+		if (appendFrame(c.cols, frame, t, st.range.secs) && current(c)) {
 			if (grew) draw(c);
 			else c.plot.setData(c.cols.data);
 		}
@@ -217,7 +313,13 @@ export function historyAppend(frame) {
 	if (!st || !frame || frame.type !== 'realtime_update') return;
 	const t = Date.parse(frame.timestamp) / 1000;
 	if (!Number.isFinite(t)) return;
-	if (!st.loaded) { st.pending.push([t, frame]); return; }
+	if (!st.loaded) {
+		/* kept for the answer on its way (at most 20 minutes' worth, should
+		 * it fail) */
+		st.pending.push([t, frame]);
+		if (st.pending.length > 400) st.pending.shift();
+		return;
+	}
 	if (st.range.secs > 3600) {
 		/* long ranges are per-minute points from the store: refresh those
 		 * once a minute (one request at a time) */
@@ -234,7 +336,7 @@ export function historyAppend(frame) {
  * for tests and the browser console. */
 export function historyColumns(id) {
 	const c = st && st.charts.find((x) => x.chart.id === id);
-	if (!c || !c.cols || !c.plot) return null;
+	if (!c || !c.cols || !current(c)) return null;
 	return { lines: c.cols.lines.map((l) => l.label), data: c.cols.data.map((col) => col.slice()) };
 }
 
@@ -253,7 +355,8 @@ export function initHistory(root, { fetchJSON }) {
 	root.hidden = false;
 	root.textContent = '';
 	st = { root, fetchJSON, range: RANGES[1], charts: [], marks: [], pending: [],
-		loaded: false, loadedAt: 0, gen: 0, buttons: [], uPlot: null };
+		cpending: [], loaded: false, cloaded: false, loadedAt: 0, gen: 0, buttons: [], uPlot: null,
+		marksIn: false };
 	const head = el('div', { class: 'hist-head' });
 	head.appendChild(el('h2', {}, 'History'));
 	const group = el('div', { class: 'hist-ranges', role: 'group', 'aria-label': 'Time range' });
@@ -284,6 +387,7 @@ export function initHistory(root, { fetchJSON }) {
 	root.appendChild(el('h3', {}, 'Alerts and session events'));
 	st.markList = el('ul', { class: 'hist-marks' });
 	root.appendChild(st.markList);
+	renderMarks();
 	/* uPlot and the answer are fetched side by side: load() waits for both */
 	st.uplotReady = import('./vendor/uPlot.esm.js').then((m) => {
 		st.uPlot = m.default;

@@ -3,8 +3,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	stepFor, historyPath, chartLines, toColumns, appendFrame, addLine, frameValue,
-	frameContainers, gaps, fmtUnit, markText, CHARTS,
+	frameContainers, gaps, fmtUnit, markText, CHARTS, FIRST_CHARTS, CONTAINER_CHARTS, firstPath, containerPath,
+	eventsPath, pointRange, RANGES,
 } from '../../web/histdata.js';
+import { readFileSync } from 'node:fs';
 
 const cpu = CHARTS.find((c) => c.id === 'ccpu');
 const host = CHARTS.find((c) => c.id === 'host');
@@ -110,4 +112,65 @@ test('marks as text', () => {
 	assert.equal(markText({ kind: 'alert', state: 'firing', level: 'warning', message: 'CPU at 91%' }), 'warning: CPU at 91%');
 	assert.equal(markText({ kind: 'alert', state: 'resolved', message: 'CPU ok' }), 'resolved: CPU ok');
 	assert.equal(markText({ kind: 'session', event_type: 'session_created', delta: 1 }), 'session created (+1)');
+});
+
+test('the first paint asks only for the charts without containers; containers at <= 240 points with min and max', () => {
+	assert.deepEqual(FIRST_CHARTS.map((c) => c.id), ['requests', 'errors', 'latency', 'host', 'sessions']);
+	assert.deepEqual(CONTAINER_CHARTS.map((c) => c.id), ['ccpu', 'cmem', 'cnet']);
+	const first = decodeURIComponent(firstPath(3600));
+	assert.match(first, /step=3&/);
+	assert.doesNotMatch(first, /container/);
+	const conts = decodeURIComponent(containerPath(3600));
+	assert.match(conts, /since=-3600&step=15&/);
+	assert.match(conts, /container\.\*\.cpu_percent,container\.\*\.cpu_percent:min,container\.\*\.cpu_percent:max,/);
+	assert.doesNotMatch(conts, /host\./);
+	assert.match(containerPath(600), /step=3&/); /* 10 min: 200 points anyway, */
+	assert.doesNotMatch(decodeURIComponent(containerPath(600)), /:min|:max/); /* each one stored value */
+	assert.match(containerPath(7 * 86400), /step=3600&/);
+});
+
+test('index.html preloads exactly the paths the first load asks for', () => {
+	const html = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
+	const hrefs = [...html.matchAll(/<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)">/g)]
+		.map((m) => m[1].replace(/&amp;/g, '&'));
+	assert.equal(RANGES[1].secs, 3600); /* the default range */
+	assert.deepEqual(hrefs, [firstPath(3600).slice(1), eventsPath(3600).slice(1)]);
+});
+
+test('a coarser answer keeps each point\'s min and max; live frames append at 3 s after it; a gap is still a gap', () => {
+	const cpu = CHARTS.find((c) => c.id === 'ccpu');
+	const answer = { step: 15, time: [0, 15, 30], series: {
+		'container.kato.cpu_percent': [2, null, 7], 'container.kato.cpu_percent:min': [0, null, 5],
+		'container.kato.cpu_percent:max': [4, null, 9],
+		'container.redis.cpu_percent': [1, 1, 1], 'container.redis.cpu_percent:min': [1, 1, 1],
+		'container.redis.cpu_percent:max': [1, 1, 1] } };
+	const cols = toColumns(cpu, answer);
+	assert.deepEqual(cols.lines.map((l) => l.label), ['kato', 'redis']);
+	assert.deepEqual(cols.data, [[0, 15, 30], [2, null, 7], [1, 1, 1]]);
+	assert.deepEqual(pointRange(cols, 0, 0), [0, 4]);
+	assert.equal(pointRange(cols, 0, 1), null); /* missing */
+	assert.equal(pointRange(cols, 1, 0), null); /* min = max: nothing more to say */
+	// the last point covers [30, 45): a frame at 42 is on time, no gap
+	assert.ok(appendFrame(cols, frame(), 42, 3600));
+	assert.deepEqual(cols.data[0], [0, 15, 30, 42]);
+	assert.deepEqual(cols.data[1].slice(-1), [12]);
+	assert.deepEqual([cols.lo[0][3], cols.hi[0][3]], [12, 12]);
+	// then 3 s points: 45 on time, 51 after a missed tick is a gap at 48
+	appendFrame(cols, frame(), 45, 3600);
+	appendFrame(cols, frame(), 51, 3600);
+	assert.deepEqual(cols.data[0].slice(-3), [45, 48, 51]);
+	assert.equal(cols.data[1][5], null);
+	assert.equal(cols.lo[0].length, cols.data[0].length);
+	// a frame long after a coarse point: the gap starts where the point ends
+	const c2 = toColumns(cpu, answer);
+	appendFrame(c2, frame(), 30 + 15 + 3 + 3, 3600);
+	assert.deepEqual(c2.data[0], [0, 15, 30, 45, 51]);
+	assert.equal(c2.data[1][3], null);
+	// a container that appears: empty before, its min and max too
+	addLine(c2, { key: 'container.new.cpu_percent', label: 'new', scale: 1 });
+	assert.deepEqual(c2.lo[2], [null, null, null, null, null]);
+	// without :min and :max (3 s answers) there is no range
+	const fine = toColumns(cpu, { step: 3, time: [0], series: { 'container.kato.cpu_percent': [1] } });
+	assert.equal(fine.lo, null);
+	assert.equal(pointRange(fine, 0, 0), null);
 });
