@@ -628,8 +628,16 @@ static uint32_t hour_build(const hist *h, const char *map, int fd, int64_t hour,
 	coarse_row r;
 	for (int64_t m = hour * per; m < (hour + 1) * per; m++) {
 		off_t off = (off_t)(m % h->coarse_slots) * (off_t)sizeof r;
-		if (map)
+		if (map) {
+			/* the slot first: over hours the minute ring no longer
+			 * (or never) held, a query reads 8 bytes a minute, not
+			 * the whole row */
+			int64_t slot;
+			memcpy(&slot, map + off + offsetof(coarse_row, slot), sizeof slot);
+			if (slot != m)
+				continue;
 			memcpy(&r, map + off, sizeof r);
+		}
 		else if (full_pread(fd, &r, sizeof r, off) < 0)
 			continue;
 		if (!row_valid(&r, sizeof r, m))
