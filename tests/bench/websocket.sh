@@ -145,6 +145,27 @@ trap 'exit 130' INT TERM
 failures=0
 
 # run_one SERVER CLIENTS STUCK: one measured run; appends to $RESULTS.
+# The pieces run_one starts (they use its locals: d, n, stuck, port, hub,
+# sub, srv_pids, prod, ok, err).
+start_hub() { # kato-hub reading $d/frames
+	export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
+	$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
+	PIDS+=($!); srv_pids="$!"
+}
+start_producer() { # start_producer FILE: frames into FILE
+	$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
+		--burst-seconds "$BURST" >"$1" 2>"$d/produce.err" &
+	prod=$!; PIDS+=($prod)
+}
+start_websocketd() { # once the hub's socket is there
+	wait_for 10 test -S "$d/hub.sock" || { err="kato-hub did not create its socket"; ok=0; }
+	websocketd --address 127.0.0.1 --port "$port" --loglevel error \
+		--maxforks $((n + stuck + 16)) \
+		--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
+		$sub >/dev/null 2>"$d/websocketd.err" &
+	PIDS+=($!); srv_pids="$srv_pids $!"
+}
+
 run_one() {
 	local server=$1 n=$2 stuck=$3 d port srv_pids wsl prod ok=1 err="" window=$WINDOW
 	[ -z "$stuck" ] || window=$STUCK_WINDOW
@@ -163,18 +184,9 @@ run_one() {
 	fi
 	case $server in
 	kato-live|kato-live-sets|floor)
-		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
-		$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
-		PIDS+=($!); srv_pids="$!"
-		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
-			--burst-seconds "$BURST" >"$d/frames" 2>"$d/produce.err" &
-		prod=$!; PIDS+=($prod)
-		wait_for 10 test -S "$d/hub.sock" || { err="kato-hub did not create its socket"; ok=0; }
-		websocketd --address 127.0.0.1 --port "$port" --loglevel error \
-			--maxforks $((n + stuck + 16)) \
-			--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
-			$sub >/dev/null 2>"$d/websocketd.err" &
-		PIDS+=($!); srv_pids="$srv_pids $!"
+		start_hub
+		start_producer "$d/frames"
+		start_websocketd
 		;;
 	remote)
 		# A web node on the far side of Redis: put on the producer's
@@ -185,30 +197,19 @@ run_one() {
 			--appendonly no --dir "$d" --logfile "$d/redis.log" &
 		PIDS+=($!)
 		wait_for 10 sh -c "redis-cli -p $rport PING | grep -q PONG" || { err="redis-server did not start"; ok=0; }
-		export KATO_HUB_SOCKET=$d/hub.sock KATO_LIVE_INTERVAL=$(awk "BEGIN{print 1/$RATE}")
-		$hub --socket "$d/hub.sock" <"$d/frames" >/dev/null 2>"$d/hub.err" &
-		PIDS+=($!); srv_pids="$!"
+		start_hub
 		"$KL_BIN/kato-stream" get --url "redis://127.0.0.1:$rport" bench >"$d/frames" 2>"$d/get.err" &
 		PIDS+=($!); srv_pids="$srv_pids $!"
 		mkfifo "$d/toput"
 		"$KL_BIN/kato-stream" put --url "redis://127.0.0.1:$rport" bench <"$d/toput" 2>"$d/put.err" &
 		PIDS+=($!)
-		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
-			--burst-seconds "$BURST" >"$d/toput" 2>"$d/produce.err" &
-		prod=$!; PIDS+=($prod)
-		wait_for 10 test -S "$d/hub.sock" || { err="kato-hub did not create its socket"; ok=0; }
-		websocketd --address 127.0.0.1 --port "$port" --loglevel error \
-			--maxforks $((n + stuck + 16)) \
-			--passenv KATO_HUB_SOCKET,KATO_LIVE_INTERVAL,KATO_LIVE_ENV_FILE,PATH,ASAN_OPTIONS \
-			$sub >/dev/null 2>"$d/websocketd.err" &
-		PIDS+=($!); srv_pids="$srv_pids $!"
+		start_producer "$d/toput"
+		start_websocketd
 		;;
 	python)
 		$PY $B/pybcast.py --port "$port" <"$d/frames" 2>"$d/python.err" &
 		PIDS+=($!); srv_pids="$!"
-		$PY $B/produce.py --rate "$RATE" --size "$SIZE" --log "$d/sent" \
-			--burst-seconds "$BURST" >"$d/frames" 2>"$d/produce.err" &
-		prod=$!; PIDS+=($prod)
+		start_producer "$d/frames"
 		;;
 	esac
 	[ "$ok" = 1 ] && { wait_for 10 port_open "$port" || { err="server did not listen on $port"; ok=0; }; }
