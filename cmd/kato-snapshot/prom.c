@@ -362,6 +362,23 @@ static const struct field ctr_fields[] = {
      "block_io.write_bytes", 1, "Bytes the container wrote to block devices."},
 };
 
+/* One sample of f per Docker host in hosts (the frame's hosts block):
+ * up ? fresh and good : stale. */
+static void host_gauge(ctx *c, fam *f, const cJSON *hosts, int up)
+{
+	const cJSON *h;
+	cJSON_ArrayForEach(h, hosts)
+	{
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "stale");
+		if (!h->string || !*h->string || !cJSON_IsBool(st))
+			continue;
+		lbl l[] = {{"host", h->string}};
+		int v = up ? cJSON_IsFalse(st) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ok"))
+		           : cJSON_IsTrue(st);
+		sample(&c->o, f, l, 1, v);
+	}
+}
+
 static void containers(ctx *c)
 {
 	static const char *const src[] = {"docker-stats"};
@@ -424,24 +441,9 @@ static void containers(ctx *c)
 	          "1 if the Docker host's newest stats are fresh and good; 0 when "
 	          "they are stale or its engine fails (its containers are then "
 	          "left out).", 0};
-	const cJSON *h;
-	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(sec, "hosts"))
-	{
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "stale");
-		if (!h->string || !*h->string || !cJSON_IsBool(st))
-			continue;
-		lbl l[] = {{"host", h->string}};
-		sample(&c->o, &hs, l, 1, cJSON_IsTrue(st));
-	}
-	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(sec, "hosts"))
-	{
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(h, "stale");
-		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(h, "ok");
-		if (!h->string || !*h->string || !cJSON_IsBool(st))
-			continue;
-		lbl l[] = {{"host", h->string}};
-		sample(&c->o, &hu, l, 1, cJSON_IsFalse(st) && cJSON_IsTrue(ok));
-	}
+	const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(sec, "hosts");
+	host_gauge(c, &hs, hosts, 0);
+	host_gauge(c, &hu, hosts, 1);
 }
 
 static void sessions(ctx *c)
