@@ -48,6 +48,22 @@ int cgi_unescape(const char *s, size_t len, char *out, size_t outlen)
 	return pct_decode(s, len, out, outlen, PCT_FORM);
 }
 
+int cgi_param(const char **q, const char **key, size_t *klen,
+              const char **val, size_t *vlen)
+{
+	const char *p = *q;
+	if (!*p)
+		return 0;
+	size_t n = strcspn(p, "&");
+	const char *eq = memchr(p, '=', n);
+	*key = p;
+	*klen = eq ? (size_t)(eq - p) : n;
+	*val = eq ? eq + 1 : p + n;
+	*vlen = (size_t)(p + n - *val);
+	*q = p[n] == '&' ? p + n + 1 : p + n;
+	return 1;
+}
+
 const char *cgi_reason(int status)
 {
 	switch (status) {

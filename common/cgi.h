@@ -24,6 +24,15 @@ const char *cgi_query(const char *arg);
  * or a control character, or does not fit. */
 int cgi_unescape(const char *s, size_t len, char *out, size_t outlen);
 
+/* The parameter at *q of a query string ("key=value&key=value..."): its
+ * key (klen bytes, up to '=' or '&') and its value (vlen bytes: after the
+ * '=', up to '&'; *val points just past the key when there is no '='),
+ * neither decoded.  *q moves past the parameter and its '&'.  Returns 0
+ * when *q is at the end, else 1.  An empty segment ("a=1&&b=2") is a
+ * parameter with klen 0 and *val == *key. */
+int cgi_param(const char **q, const char **key, size_t *klen,
+              const char **val, size_t *vlen);
+
 /* The reason phrase of an HTTP status. */
 const char *cgi_reason(int status);
 

@@ -235,16 +235,13 @@ static int parse_query(const char *q, enum route route, params *p,
 		         2 * VALUE_MAX);
 		return 400;
 	}
-	while (*q) {
-		size_t n = strcspn(q, "&");
-		const char *eq = memchr(q, '=', n);
-		size_t kl = eq ? (size_t)(eq - q) : n;
-		const char *v = eq ? eq + 1 : q + n;
-		size_t vl = (size_t)(q + n - v);
+	const char *k, *v;
+	size_t kl, vl;
+	while (cgi_param(&q, &k, &kl, &v, &vl)) {
 		char *dst = NULL;
 		size_t dl = 0;
 		int *flag = NULL;
-#define KEY(k) (kl == strlen(k) && !memcmp(q, k, kl))
+#define KEY(name) (kl == strlen(name) && !memcmp(k, name, kl))
 		if (KEY("since"))
 			dst = p->since, dl = sizeof p->since, flag = &p->has_since;
 		else if (KEY("until"))
@@ -255,21 +252,18 @@ static int parse_query(const char *q, enum route route, params *p,
 			dst = p->series, dl = sizeof p->series, flag = &p->has_series;
 		else if (!KEY("_") && !KEY("t") && kl) {
 			snprintf(err, ANSWER_ERR_LEN, "unknown query key '%.*s': want %s",
-			         (int)(kl < 40 ? kl : 40), q,
+			         (int)(kl < 40 ? kl : 40), k,
 			         route == ROUTE_HISTORY ? "since, until, step, series"
 			                                : "since, until");
 			return 400;
 		}
 #undef KEY
 		if (dst && cgi_unescape(v, vl, dst, dl) < 0) {
-			snprintf(err, ANSWER_ERR_LEN, "bad value for '%.*s'", (int)kl, q);
+			snprintf(err, ANSWER_ERR_LEN, "bad value for '%.*s'", (int)kl, k);
 			return 400;
 		}
 		if (flag)
 			*flag = 1;
-		q += n;
-		if (*q == '&')
-			q++;
 	}
 	return 0;
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgi.h"
+
 static const struct {
 	const char *path;
 	enum route route;
@@ -80,14 +82,10 @@ int request_query(const char *q, request *rq, char err[REQ_ERR_LEN])
 		         REQ_QUERY_MAX);
 		return 400;
 	}
-	const char *p = q;
-	while (*p) {
-		size_t seg = strcspn(p, "&");
-		const char *eq = memchr(p, '=', seg);
-		size_t klen = eq ? (size_t)(eq - p) : seg;
-		const char *v = eq ? eq + 1 : p + seg;
-		size_t vlen = (size_t)(p + seg - v);
-		if (seg == 0) {
+	const char *p, *v;
+	size_t klen, vlen;
+	while (cgi_param(&q, &p, &klen, &v, &vlen)) {
+		if (klen == 0 && v == p) {
 			/* an empty segment ("a=1&&b=2"): nothing to check */
 		} else if (klen == 4 && !strncmp(p, "name", 4)) {
 			if (rq->route != R_CONTAINERS && rq->route != R_CONTAINER) {
@@ -142,9 +140,6 @@ int request_query(const char *q, request *rq, char err[REQ_ERR_LEN])
 				snprintf(err, REQ_ERR_LEN, "bad query string");
 			return 400;
 		}
-		p += seg;
-		if (*p == '&')
-			p++;
 	}
 	return 0;
 }
