@@ -32,3 +32,19 @@ load lib/common
 	[ "$status" -ne 0 ]
 	assert_output --partial "was not built"
 }
+
+@test "assert_no_sanitizer_reports fails on an ASan, LSan or UBSan report, not on websocketd's recovered Go panic" {
+	local d=$BATS_TEST_TMPDIR
+	echo '==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x1' >"$d/asan.err"
+	echo '==123==ERROR: LeakSanitizer: detected memory leaks' >"$d/lsan.err"
+	echo 'cmd/kato-hub/subs.c:120:9: runtime error: signed integer overflow' >"$d/ubsan.err"
+	echo '2026/12/02 08:36:39 http: panic serving 127.0.0.1:51910: runtime error: invalid memory address or nil pointer dereference' >"$d/go.err"
+	echo 'kato-hub: warning: a line' >"$d/clean.err"
+	local f
+	for f in asan lsan ubsan; do
+		run assert_no_sanitizer_reports "$d/clean.err" "$d/$f.err"
+		assert_failure
+	done
+	run assert_no_sanitizer_reports "$d/go.err" "$d/clean.err" "$d/absent.err"
+	assert_success
+}
