@@ -122,3 +122,21 @@ get() { curl -sS --max-time 10 "$KATO_API_URL$1"; }
 	# gone, or a zombie waiting for us to reap it
 	wait_until 5 bash -c "[ \"\$(ps -o stat= -p $KATO_SIM_PID)\" = '' ] || ps -o stat= -p $KATO_SIM_PID | grep -q Z"
 }
+
+@test "kato-sim: a client that resets its connection mid-request is no error: no traceback, and it goes on serving" {
+	start_kato_sim
+	# half a request line, then a reset (SO_LINGER 0), on both ports
+	for p in "$KATO_SIM_PORT" "$KATO_SIM_CONTROL"; do
+		python3 - "$p" <<-'PY'
+		import socket, struct, sys
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		s.sendall(b"GET /hea")
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+		s.close()
+		PY
+	done
+	wait_until 10 bash -c 'curl -sf "$0/health" >/dev/null' "$KATO_API_URL"
+	run cat "$BATS_TEST_TMPDIR/kato-sim.err"
+	refute_output --partial Traceback
+	refute_output --partial 'Exception occurred'
+}
